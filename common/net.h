@@ -1,0 +1,67 @@
+#pragma once
+// IP addresses and prefixes, IPv4 and IPv6, in network byte order.
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace ridgeline {
+
+enum class Family : uint8_t { V4 = 4, V6 = 6 };
+
+inline constexpr uint8_t max_prefix_length(Family f) { return f == Family::V4 ? 32 : 128; }
+inline constexpr size_t address_bytes(Family f) { return f == Family::V4 ? 4 : 16; }
+
+class IpAddress {
+ public:
+  IpAddress() = default;  // 0.0.0.0
+  static IpAddress v4(uint32_t host_order);
+  static IpAddress from_bytes(Family family, std::span<const uint8_t> bytes);  // bytes.size() == width
+  static std::optional<IpAddress> parse(std::string_view text);
+
+  Family family() const { return family_; }
+  bool is_v4() const { return family_ == Family::V4; }
+  uint32_t v4_host_order() const;
+  std::span<const uint8_t> bytes() const { return {bytes_.data(), address_bytes(family_)}; }
+  const std::array<uint8_t, 16>& raw() const { return bytes_; }
+  std::string to_string() const;
+
+  bool is_unspecified() const;
+  bool is_loopback() const;
+  bool is_multicast() const;
+  bool is_link_local() const;  // fe80::/10 or 169.254/16
+
+  auto operator<=>(const IpAddress&) const = default;
+  bool operator==(const IpAddress&) const = default;
+
+ private:
+  Family family_ = Family::V4;
+  std::array<uint8_t, 16> bytes_{};
+};
+
+class Prefix {
+ public:
+  Prefix() = default;
+  // Host bits beyond `length` are cleared, so equal networks compare equal.
+  Prefix(IpAddress address, uint8_t length);
+  static std::optional<Prefix> parse(std::string_view text);  // "10.0.0.0/8", "2001:db8::/32"
+
+  Family family() const { return address_.family(); }
+  const IpAddress& address() const { return address_; }
+  uint8_t length() const { return length_; }
+  bool contains(const Prefix& other) const;
+  bool contains(const IpAddress& address) const;
+  std::string to_string() const;
+
+  auto operator<=>(const Prefix&) const = default;
+  bool operator==(const Prefix&) const = default;
+
+ private:
+  IpAddress address_;
+  uint8_t length_ = 0;
+};
+
+}  // namespace ridgeline
