@@ -15,8 +15,7 @@ void add_daemon_options(CLI::App& app, DaemonOptions& o) {
   app.add_flag("--check", o.check_only, "parse and validate the config, then exit");
   app.add_option("--grpc-listen", o.grpc_listen, "also serve the API on HOST:PORT");
   app.add_option("--metrics-listen", o.metrics_listen, "serve Prometheus metrics on HOST:PORT");
-  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical, off")
-      ->capture_default_str();
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical, off")->capture_default_str();
   app.add_option("--log-file", o.log_file, "log to FILE instead of stderr");
 }
 

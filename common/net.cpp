@@ -63,12 +63,10 @@ bool IpAddress::is_multicast() const {
 }
 
 bool IpAddress::is_link_local() const {
-  return is_v4() ? (bytes_[0] == 169 && bytes_[1] == 254)
-                 : (bytes_[0] == 0xfe && (bytes_[1] & 0xc0) == 0x80);
+  return is_v4() ? (bytes_[0] == 169 && bytes_[1] == 254) : (bytes_[0] == 0xfe && (bytes_[1] & 0xc0) == 0x80);
 }
 
-Prefix::Prefix(IpAddress address, uint8_t length)
-    : length_(std::min(length, max_prefix_length(address.family()))) {
+Prefix::Prefix(IpAddress address, uint8_t length) : length_(std::min(length, max_prefix_length(address.family()))) {
   std::array<uint8_t, 16> raw = address.raw();
   const size_t width = address_bytes(address.family());
   for (size_t i = 0; i < width; ++i) {
@@ -101,6 +99,8 @@ bool Prefix::contains(const Prefix& other) const {
   return other.family() == family() && other.length_ >= length_ && contains(other.address_);
 }
 
-std::string Prefix::to_string() const { return address_.to_string() + "/" + std::to_string(length_); }
+std::string Prefix::to_string() const {
+  return address_.to_string() + "/" + std::to_string(length_);
+}
 
 }  // namespace ridgeline

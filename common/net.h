@@ -12,8 +12,12 @@ namespace ridgeline {
 
 enum class Family : uint8_t { V4 = 4, V6 = 6 };
 
-inline constexpr uint8_t max_prefix_length(Family f) { return f == Family::V4 ? 32 : 128; }
-inline constexpr size_t address_bytes(Family f) { return f == Family::V4 ? 4 : 16; }
+inline constexpr uint8_t max_prefix_length(Family f) {
+  return f == Family::V4 ? 32 : 128;
+}
+inline constexpr size_t address_bytes(Family f) {
+  return f == Family::V4 ? 4 : 16;
+}
 
 class IpAddress {
  public:

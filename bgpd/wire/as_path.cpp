@@ -28,8 +28,14 @@ std::optional<uint32_t> AsPath::first_as() const {
 std::string AsPath::to_string() const {
   std::string out;
   for (const auto& s : segments) {
-    const char* open = s.type == SegmentType::Set ? "{" : s.type == SegmentType::ConfedSequence ? "(" : s.type == SegmentType::ConfedSet ? "[" : "";
-    const char* close = s.type == SegmentType::Set ? "}" : s.type == SegmentType::ConfedSequence ? ")" : s.type == SegmentType::ConfedSet ? "]" : "";
+    const char* open = s.type == SegmentType::Set              ? "{"
+                       : s.type == SegmentType::ConfedSequence ? "("
+                       : s.type == SegmentType::ConfedSet      ? "["
+                                                               : "";
+    const char* close = s.type == SegmentType::Set              ? "}"
+                        : s.type == SegmentType::ConfedSequence ? ")"
+                        : s.type == SegmentType::ConfedSet      ? "]"
+                                                                : "";
     if (!out.empty()) out += ' ';
     out += open;
     for (size_t i = 0; i < s.asns.size(); ++i) {

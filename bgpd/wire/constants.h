@@ -99,16 +99,16 @@ inline constexpr uint8_t kMultiExitDisc = 4;
 inline constexpr uint8_t kLocalPref = 5;
 inline constexpr uint8_t kAtomicAggregate = 6;
 inline constexpr uint8_t kAggregator = 7;
-inline constexpr uint8_t kCommunities = 8;       // RFC 1997
-inline constexpr uint8_t kOriginatorId = 9;      // RFC 4456
-inline constexpr uint8_t kClusterList = 10;      // RFC 4456
-inline constexpr uint8_t kMpReachNlri = 14;      // RFC 4760
-inline constexpr uint8_t kMpUnreachNlri = 15;    // RFC 4760
-inline constexpr uint8_t kExtCommunities = 16;   // RFC 4360
-inline constexpr uint8_t kAs4Path = 17;          // RFC 6793
-inline constexpr uint8_t kAs4Aggregator = 18;    // RFC 6793
-inline constexpr uint8_t kTunnelEncap = 23;      // RFC 9012
-inline constexpr uint8_t kLargeCommunities = 32; // RFC 8092
+inline constexpr uint8_t kCommunities = 8;        // RFC 1997
+inline constexpr uint8_t kOriginatorId = 9;       // RFC 4456
+inline constexpr uint8_t kClusterList = 10;       // RFC 4456
+inline constexpr uint8_t kMpReachNlri = 14;       // RFC 4760
+inline constexpr uint8_t kMpUnreachNlri = 15;     // RFC 4760
+inline constexpr uint8_t kExtCommunities = 16;    // RFC 4360
+inline constexpr uint8_t kAs4Path = 17;           // RFC 6793
+inline constexpr uint8_t kAs4Aggregator = 18;     // RFC 6793
+inline constexpr uint8_t kTunnelEncap = 23;       // RFC 9012
+inline constexpr uint8_t kLargeCommunities = 32;  // RFC 8092
 }  // namespace attr
 
 // Attribute flag bits (RFC 4271 §4.3).
@@ -121,18 +121,18 @@ inline constexpr uint8_t kExtendedLength = 0x10;
 
 // Capability codes (RFC 5492 registry).
 namespace cap {
-inline constexpr uint8_t kMultiprotocol = 1;     // RFC 4760
-inline constexpr uint8_t kRouteRefresh = 2;      // RFC 2918
-inline constexpr uint8_t kExtendedMessage = 6;   // RFC 8654
-inline constexpr uint8_t kGracefulRestart = 64;  // RFC 4724
-inline constexpr uint8_t kFourOctetAs = 65;      // RFC 6793
-inline constexpr uint8_t kAddPath = 69;          // RFC 7911
+inline constexpr uint8_t kMultiprotocol = 1;          // RFC 4760
+inline constexpr uint8_t kRouteRefresh = 2;           // RFC 2918
+inline constexpr uint8_t kExtendedMessage = 6;        // RFC 8654
+inline constexpr uint8_t kGracefulRestart = 64;       // RFC 4724
+inline constexpr uint8_t kFourOctetAs = 65;           // RFC 6793
+inline constexpr uint8_t kAddPath = 69;               // RFC 7911
 inline constexpr uint8_t kEnhancedRouteRefresh = 70;  // RFC 7313
-inline constexpr uint8_t kFqdn = 73;             // draft-walton-bgp-hostname-capability
-inline constexpr uint8_t kRouteRefreshCisco = 128;  // pre-standard route refresh
+inline constexpr uint8_t kFqdn = 73;                  // draft-walton-bgp-hostname-capability
+inline constexpr uint8_t kRouteRefreshCisco = 128;    // pre-standard route refresh
 }  // namespace cap
 
-inline constexpr uint8_t kOptParamCapabilities = 2;  // RFC 5492
+inline constexpr uint8_t kOptParamCapabilities = 2;      // RFC 5492
 inline constexpr uint8_t kOptParamExtendedLength = 255;  // RFC 9072
 
 enum class Afi : uint16_t { Ipv4 = 1, Ipv6 = 2 };

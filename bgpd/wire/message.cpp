@@ -15,8 +15,12 @@ std::optional<Family> family_of(Afi afi) {
 }
 
 std::string to_string(AfiSafi af) {
-  std::string s = af.afi == Afi::Ipv4 ? "ipv4" : af.afi == Afi::Ipv6 ? "ipv6" : "afi" + std::to_string(static_cast<int>(af.afi));
-  s += af.safi == Safi::Unicast ? "-unicast" : af.safi == Safi::Multicast ? "-multicast" : "-safi" + std::to_string(static_cast<int>(af.safi));
+  std::string s = af.afi == Afi::Ipv4   ? "ipv4"
+                  : af.afi == Afi::Ipv6 ? "ipv6"
+                                        : "afi" + std::to_string(static_cast<int>(af.afi));
+  s += af.safi == Safi::Unicast     ? "-unicast"
+       : af.safi == Safi::Multicast ? "-multicast"
+                                    : "-safi" + std::to_string(static_cast<int>(af.safi));
   return s;
 }
 
@@ -49,7 +53,9 @@ WireError reset_error(uint8_t code, uint8_t subcode, Bytes data, std::string rea
 
 namespace {
 
-Bytes u16_bytes(uint16_t v) { return {static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)}; }
+Bytes u16_bytes(uint16_t v) {
+  return {static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
+}
 
 WireError bad_length(uint16_t length, std::string reason) {
   // RFC 4271 §6.1: the Data field contains the erroneous Length field.
@@ -62,8 +68,8 @@ WireError bad_length(uint16_t length, std::string reason) {
 Result<std::optional<Frame>, WireError> next_frame(ByteSpan stream, const DecodeContext& ctx) {
   if (stream.size() < kHeaderSize) return std::optional<Frame>{};
   if (!std::all_of(stream.begin(), stream.begin() + 16, [](uint8_t b) { return b == 0xff; })) {
-    return unexpected(reset_error(error_code::kMessageHeader, header_subcode::kConnectionNotSynchronized,
-                                  {}, "marker is not all ones"));
+    return unexpected(reset_error(error_code::kMessageHeader, header_subcode::kConnectionNotSynchronized, {},
+                                  "marker is not all ones"));
   }
   const uint16_t length = static_cast<uint16_t>(stream[16] << 8 | stream[17]);
   const uint8_t type = stream[18];
@@ -72,7 +78,10 @@ Result<std::optional<Frame>, WireError> next_frame(ByteSpan stream, const Decode
   }
   size_t min = 0, max = ctx.max_message_size();
   switch (static_cast<MessageType>(type)) {
-    case MessageType::Open: min = kMinOpenSize; max = kMaxMessageSize; break;  // RFC 8654 §3
+    case MessageType::Open:
+      min = kMinOpenSize;
+      max = kMaxMessageSize;
+      break;  // RFC 8654 §3
     case MessageType::Update: min = kMinUpdateSize; break;
     case MessageType::Notification: min = kMinNotificationSize; break;
     case MessageType::Keepalive: min = max = kKeepaliveSize; break;
@@ -82,11 +91,12 @@ Result<std::optional<Frame>, WireError> next_frame(ByteSpan stream, const Decode
                                     "unknown message type " + std::to_string(type)));
   }
   if (length < min || length > max) {
-    return unexpected(bad_length(length, "length " + std::to_string(length) + " is wrong for message type " +
-                                             std::to_string(type)));
+    return unexpected(
+        bad_length(length, "length " + std::to_string(length) + " is wrong for message type " + std::to_string(type)));
   }
   if (stream.size() < length) return std::optional<Frame>{};
-  return std::optional<Frame>{Frame{static_cast<MessageType>(type), stream.subspan(kHeaderSize, length - kHeaderSize), length}};
+  return std::optional<Frame>{
+      Frame{static_cast<MessageType>(type), stream.subspan(kHeaderSize, length - kHeaderSize), length}};
 }
 
 Result<Notification, WireError> decode_notification(ByteSpan body) {
@@ -115,7 +125,8 @@ Result<RouteRefresh, WireError> decode_route_refresh(ByteSpan body) {
     w.u8(static_cast<uint8_t>(MessageType::RouteRefresh));
     w.bytes(body);
     return unexpected(reset_error(error_code::kRouteRefreshMessage, route_refresh_subcode::kInvalidMessageLength,
-                                  std::move(data), "BoRR/EoRR with a body of " + std::to_string(body.size()) + " bytes"));
+                                  std::move(data),
+                                  "BoRR/EoRR with a body of " + std::to_string(body.size()) + " bytes"));
   }
   return rr;
 }

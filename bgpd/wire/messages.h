@@ -51,9 +51,9 @@ struct Notification {
 
 struct WireError {
   ErrorAction action = ErrorAction::SessionReset;
-  uint8_t code = 0;     // RFC 4271 §4.5 error code
-  uint8_t subcode = 0;  // and subcode; for non-reset actions, the one RFC 4271 would have used
-  Bytes data;           // NOTIFICATION data
+  uint8_t code = 0;       // RFC 4271 §4.5 error code
+  uint8_t subcode = 0;    // and subcode; for non-reset actions, the one RFC 4271 would have used
+  Bytes data;             // NOTIFICATION data
   uint8_t attribute = 0;  // the attribute type at fault, 0 if none
   std::string reason;     // for logs
 
@@ -65,15 +65,13 @@ struct WireError {
 // ---------------------------------------------------------------------------------------------
 
 struct DecodeContext {
-  bool four_octet_as = true;     // RFC 6793: both sides sent the capability
-  bool extended_message = false; // RFC 8654: both sides sent the capability
-  bool ebgp = true;              // for RFC 7606 §7.5 (LOCAL_PREF) and §7.2 (AS_CONFED_*)
+  bool four_octet_as = true;              // RFC 6793: both sides sent the capability
+  bool extended_message = false;          // RFC 8654: both sides sent the capability
+  bool ebgp = true;                       // for RFC 7606 §7.5 (LOCAL_PREF) and §7.2 (AS_CONFED_*)
   std::vector<AfiSafi> add_path_receive;  // RFC 7911: families whose NLRI carry a path id
 
   bool add_path(AfiSafi af) const;
-  size_t max_message_size() const {
-    return extended_message ? kMaxExtendedMessageSize : kMaxMessageSize;
-  }
+  size_t max_message_size() const { return extended_message ? kMaxExtendedMessageSize : kMaxMessageSize; }
 };
 
 struct Frame {
@@ -298,6 +296,9 @@ Result<Message, WireError> decode_message(ByteSpan message, const DecodeContext&
 // length is too long or the field is cut short.
 bool decode_prefixes(ByteSpan field, Family family, bool add_path, std::vector<Nlri>& out);
 
+// A next hop that can name a host: not unspecified, loopback, multicast, 0/8 or 240/4.
+bool valid_host_address(const IpAddress& address);
+
 // ---------------------------------------------------------------------------------------------
 // Encoding. Every encoder returns one whole message, header included.
 // ---------------------------------------------------------------------------------------------
@@ -307,9 +308,7 @@ struct EncodeContext {
   bool extended_message = false;
   std::vector<AfiSafi> add_path_send;
   bool add_path(AfiSafi af) const;
-  size_t max_message_size() const {
-    return extended_message ? kMaxExtendedMessageSize : kMaxMessageSize;
-  }
+  size_t max_message_size() const { return extended_message ? kMaxExtendedMessageSize : kMaxMessageSize; }
 };
 
 Bytes encode_open(const Open& open);
@@ -324,10 +323,9 @@ Bytes encode_end_of_rib(AfiSafi af);
 // Packs `nlri` for one family with one attribute set into as few UPDATEs as fit. IPv4 unicast
 // uses the NLRI field and attrs.next_hop; other families go in MP_REACH with `next_hop`.
 std::vector<Bytes> encode_announcements(const PathAttributes& attrs, AfiSafi af,
-                                        const std::vector<IpAddress>& mp_next_hops,
-                                        std::span<const Nlri> nlri, const EncodeContext& ctx);
-std::vector<Bytes> encode_withdrawals(AfiSafi af, std::span<const Nlri> nlri,
-                                      const EncodeContext& ctx);
+                                        const std::vector<IpAddress>& mp_next_hops, std::span<const Nlri> nlri,
+                                        const EncodeContext& ctx);
+std::vector<Bytes> encode_withdrawals(AfiSafi af, std::span<const Nlri> nlri, const EncodeContext& ctx);
 
 // RFC 6793 §4.2.3: from a 2-octet speaker, rebuild the real AS_PATH and AGGREGATOR from
 // AS4_PATH/AS4_AGGREGATOR and clear them. From a 4-octet speaker they are discarded (§6).

@@ -85,12 +85,11 @@ std::string_view error_subcode_name(uint8_t code, uint8_t subcode) {
 }
 
 std::string describe(const Notification& n) {
-  std::string out = fmt::format("{}/{} ({}/{})", error_code_name(n.code), error_subcode_name(n.code, n.subcode),
-                                n.code, n.subcode);
+  std::string out =
+      fmt::format("{}/{} ({}/{})", error_code_name(n.code), error_subcode_name(n.code, n.subcode), n.code, n.subcode);
   // RFC 9003 §2: Administrative Shutdown/Reset may carry a length-prefixed UTF-8 message.
-  const bool shutdown = n.code == error_code::kCease &&
-                        (n.subcode == cease_subcode::kAdministrativeShutdown ||
-                         n.subcode == cease_subcode::kAdministrativeReset);
+  const bool shutdown = n.code == error_code::kCease && (n.subcode == cease_subcode::kAdministrativeShutdown ||
+                                                         n.subcode == cease_subcode::kAdministrativeReset);
   if (shutdown && !n.data.empty() && n.data[0] > 0 && n.data[0] <= n.data.size() - 1) {
     std::string text(n.data.begin() + 1, n.data.begin() + 1 + n.data[0]);
     for (char& c : text)

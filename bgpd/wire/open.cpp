@@ -9,15 +9,17 @@ WireError open_error(uint8_t subcode, std::string reason, Bytes data = {}) {
   return reset_error(error_code::kOpenMessage, subcode, std::move(data), std::move(reason));
 }
 
-AfiSafi read_afi_safi(uint16_t afi, uint8_t safi) { return {static_cast<Afi>(afi), static_cast<Safi>(safi)}; }
+AfiSafi read_afi_safi(uint16_t afi, uint8_t safi) {
+  return {static_cast<Afi>(afi), static_cast<Safi>(safi)};
+}
 
 // Decodes one capability TLV's value into `caps`. Malformed values of known capabilities are an
 // OPEN error (2/0): their meaning is unknowable, and guessing would mis-negotiate the session.
 std::optional<WireError> decode_capability(uint8_t code, ByteSpan value, Capabilities& caps) {
   ByteReader r(value);
   auto malformed = [&](const char* what) {
-    return open_error(open_subcode::kUnspecific, std::string("malformed ") + what + " capability (length " +
-                                                     std::to_string(value.size()) + ")");
+    return open_error(open_subcode::kUnspecific,
+                      std::string("malformed ") + what + " capability (length " + std::to_string(value.size()) + ")");
   };
   switch (code) {
     case cap::kMultiprotocol: {  // RFC 4760 §8
@@ -72,9 +74,7 @@ std::optional<WireError> decode_capability(uint8_t code, ByteSpan value, Capabil
       caps.fqdn = FqdnCapability{std::string(host.begin(), host.end()), std::string(domain.begin(), domain.end())};
       return std::nullopt;
     }
-    default:
-      caps.unknown.push_back({code, Bytes(value.begin(), value.end())});
-      return std::nullopt;
+    default: caps.unknown.push_back({code, Bytes(value.begin(), value.end())}); return std::nullopt;
   }
 }
 
@@ -104,8 +104,8 @@ Result<Open, WireError> decode_open(ByteSpan body) {
   }
   if (open.version != 4) {
     // RFC 4271 §6.2: data is the largest version we support.
-    return unexpected(open_error(open_subcode::kUnsupportedVersion,
-                                 "unsupported version " + std::to_string(open.version), {0, 4}));
+    return unexpected(
+        open_error(open_subcode::kUnsupportedVersion, "unsupported version " + std::to_string(open.version), {0, 4}));
   }
   if (open.hold_time == 1 || open.hold_time == 2) {
     return unexpected(open_error(open_subcode::kUnacceptableHoldTime,
@@ -131,7 +131,7 @@ Result<Open, WireError> decode_open(ByteSpan body) {
   ByteSpan params;
   if (!r.bytes(params_len, params) || !r.empty()) {
     return unexpected(open_error(open_subcode::kUnspecific, "optional parameters length " + std::to_string(params_len) +
-                                                               " disagrees with the message length"));
+                                                                " disagrees with the message length"));
   }
   ByteReader pr(params);
   while (!pr.empty()) {

@@ -50,23 +50,23 @@ std::optional<AttributeRule> rule_for(uint8_t type) {
   constexpr uint8_t kOptTrans = kOptional | kTransitive;
   constexpr uint8_t kOptNonTrans = kOptional;
   switch (type) {
-    case attr::kOrigin: return AttributeRule{kWellKnown, ErrorAction::TreatAsWithdraw};          // §7.1
-    case attr::kAsPath: return AttributeRule{kWellKnown, ErrorAction::TreatAsWithdraw};          // §7.2
-    case attr::kNextHop: return AttributeRule{kWellKnown, ErrorAction::TreatAsWithdraw};         // §7.3
-    case attr::kMultiExitDisc: return AttributeRule{kOptNonTrans, ErrorAction::TreatAsWithdraw}; // §7.4
-    case attr::kLocalPref: return AttributeRule{kWellKnown, ErrorAction::TreatAsWithdraw};       // §7.5
+    case attr::kOrigin: return AttributeRule{kWellKnown, ErrorAction::TreatAsWithdraw};            // §7.1
+    case attr::kAsPath: return AttributeRule{kWellKnown, ErrorAction::TreatAsWithdraw};            // §7.2
+    case attr::kNextHop: return AttributeRule{kWellKnown, ErrorAction::TreatAsWithdraw};           // §7.3
+    case attr::kMultiExitDisc: return AttributeRule{kOptNonTrans, ErrorAction::TreatAsWithdraw};   // §7.4
+    case attr::kLocalPref: return AttributeRule{kWellKnown, ErrorAction::TreatAsWithdraw};         // §7.5
     case attr::kAtomicAggregate: return AttributeRule{kWellKnown, ErrorAction::AttributeDiscard};  // §7.6
-    case attr::kAggregator: return AttributeRule{kOptTrans, ErrorAction::AttributeDiscard};      // §7.7
-    case attr::kCommunities: return AttributeRule{kOptTrans, ErrorAction::TreatAsWithdraw};      // §7.8
-    case attr::kOriginatorId: return AttributeRule{kOptNonTrans, ErrorAction::TreatAsWithdraw};  // §7.9
-    case attr::kClusterList: return AttributeRule{kOptNonTrans, ErrorAction::TreatAsWithdraw};   // §7.10
-    case attr::kMpReachNlri: return AttributeRule{kOptNonTrans, ErrorAction::SessionReset};      // §7.11
-    case attr::kMpUnreachNlri: return AttributeRule{kOptNonTrans, ErrorAction::SessionReset};    // §7.11
-    case attr::kExtCommunities: return AttributeRule{kOptTrans, ErrorAction::TreatAsWithdraw};   // §7.14
-    case attr::kAs4Path: return AttributeRule{kOptTrans, ErrorAction::AttributeDiscard};         // RFC 6793 §6
-    case attr::kAs4Aggregator: return AttributeRule{kOptTrans, ErrorAction::AttributeDiscard};   // RFC 6793 §6
-    case attr::kTunnelEncap: return AttributeRule{kOptTrans, ErrorAction::TreatAsWithdraw};      // RFC 9012 §13
-    case attr::kLargeCommunities: return AttributeRule{kOptTrans, ErrorAction::TreatAsWithdraw}; // RFC 8092 §6
+    case attr::kAggregator: return AttributeRule{kOptTrans, ErrorAction::AttributeDiscard};        // §7.7
+    case attr::kCommunities: return AttributeRule{kOptTrans, ErrorAction::TreatAsWithdraw};        // §7.8
+    case attr::kOriginatorId: return AttributeRule{kOptNonTrans, ErrorAction::TreatAsWithdraw};    // §7.9
+    case attr::kClusterList: return AttributeRule{kOptNonTrans, ErrorAction::TreatAsWithdraw};     // §7.10
+    case attr::kMpReachNlri: return AttributeRule{kOptNonTrans, ErrorAction::SessionReset};        // §7.11
+    case attr::kMpUnreachNlri: return AttributeRule{kOptNonTrans, ErrorAction::SessionReset};      // §7.11
+    case attr::kExtCommunities: return AttributeRule{kOptTrans, ErrorAction::TreatAsWithdraw};     // §7.14
+    case attr::kAs4Path: return AttributeRule{kOptTrans, ErrorAction::AttributeDiscard};           // RFC 6793 §6
+    case attr::kAs4Aggregator: return AttributeRule{kOptTrans, ErrorAction::AttributeDiscard};     // RFC 6793 §6
+    case attr::kTunnelEncap: return AttributeRule{kOptTrans, ErrorAction::TreatAsWithdraw};        // RFC 9012 §13
+    case attr::kLargeCommunities: return AttributeRule{kOptTrans, ErrorAction::TreatAsWithdraw};   // RFC 8092 §6
     default: return std::nullopt;
   }
 }
@@ -295,14 +295,13 @@ class UpdateDecoder {
       }
       case attr::kAggregator: {
         Aggregator agg;
-        const bool ok = ctx_.four_octet_as
-                            ? value.size() == 8 && r.u32(agg.asn) && r.u32(agg.address)
-                            : value.size() == 6 && [&] {
-                                uint16_t asn16 = 0;
-                                const bool read = r.u16(asn16) && r.u32(agg.address);
-                                agg.asn = asn16;
-                                return read;
-                              }();
+        const bool ok =
+            ctx_.four_octet_as ? value.size() == 8 && r.u32(agg.asn) && r.u32(agg.address) : value.size() == 6 && [&] {
+              uint16_t asn16 = 0;
+              const bool read = r.u16(asn16) && r.u32(agg.address);
+              agg.asn = asn16;
+              return read;
+            }();
         if (!ok) return bad_length("AGGREGATOR");
         a.aggregator = agg;
         return std::nullopt;
@@ -448,10 +447,12 @@ Result<Update, WireError> decode_update(ByteSpan body, const DecodeContext& ctx)
   ByteSpan withdrawn, attrs;
   // RFC 7606 §5.3 / RFC 4271 §6.3: if the lengths do not add up, no NLRI can be located.
   if (!r.u16(withdrawn_len) || !r.bytes(withdrawn_len, withdrawn)) {
-    return unexpected(update_error(update_subcode::kMalformedAttributeList, "withdrawn routes length overruns the message"));
+    return unexpected(
+        update_error(update_subcode::kMalformedAttributeList, "withdrawn routes length overruns the message"));
   }
   if (!r.u16(attrs_len) || !r.bytes(attrs_len, attrs)) {
-    return unexpected(update_error(update_subcode::kMalformedAttributeList, "total path attribute length overruns the message"));
+    return unexpected(
+        update_error(update_subcode::kMalformedAttributeList, "total path attribute length overruns the message"));
   }
   if (!decode_prefixes(withdrawn, Family::V4, ctx.add_path(kIpv4Unicast), update.withdrawn)) {
     return unexpected(update_error(update_subcode::kInvalidNetworkField, "malformed withdrawn routes"));
@@ -462,14 +463,36 @@ Result<Update, WireError> decode_update(ByteSpan body, const DecodeContext& ctx)
     return unexpected(update_error(update_subcode::kInvalidNetworkField, "malformed NLRI"));
   }
 
+  // RFC 7606 §7.3 / RFC 4271 §6.3: a NEXT_HOP that is not a valid host address withdraws the NLRI
+  // it would carry. (Whether it is our own address is for the session to judge.)
+  auto invalid_next_hop = [&](const char* what) {
+    WireError e;
+    e.action = ErrorAction::TreatAsWithdraw;
+    e.code = error_code::kUpdateMessage;
+    e.subcode = update_subcode::kInvalidNextHop;
+    e.attribute = std::string_view(what) == "NEXT_HOP" ? attr::kNextHop : attr::kMpReachNlri;
+    e.reason = std::string(what) + " is not a valid host address";
+    update.treat_as_withdraw = true;
+    update.errors.push_back(std::move(e));
+  };
+  if (!update.nlri.empty() && update.attributes.next_hop && !valid_host_address(*update.attributes.next_hop)) {
+    invalid_next_hop("NEXT_HOP");
+  }
+  if (update.mp_reach && !update.mp_reach->nlri.empty() && !valid_host_address(update.mp_reach->next_hop)) {
+    invalid_next_hop("MP_REACH_NLRI next hop");
+  }
+
   // RFC 7606 §3 d): a missing well-known mandatory attribute is treat-as-withdraw.
   const PathAttributes& a = update.attributes;
   const bool mp_nlri = update.mp_reach && !update.mp_reach->nlri.empty();
   if (!update.treat_as_withdraw && (!update.nlri.empty() || mp_nlri)) {
     uint8_t missing = 0;
-    if (!a.origin) missing = attr::kOrigin;
-    else if (!a.as_path) missing = attr::kAsPath;
-    else if (!update.nlri.empty() && !a.next_hop) missing = attr::kNextHop;
+    if (!a.origin)
+      missing = attr::kOrigin;
+    else if (!a.as_path)
+      missing = attr::kAsPath;
+    else if (!update.nlri.empty() && !a.next_hop)
+      missing = attr::kNextHop;
     if (missing) {
       WireError e;
       e.action = ErrorAction::TreatAsWithdraw;
@@ -483,6 +506,15 @@ Result<Update, WireError> decode_update(ByteSpan body, const DecodeContext& ctx)
     }
   }
   return update;
+}
+
+bool valid_host_address(const IpAddress& a) {
+  if (a.is_unspecified() || a.is_loopback() || a.is_multicast()) return false;
+  if (a.is_v4()) {
+    const uint8_t first = a.raw()[0];
+    return first != 0 && first < 240;  // 0/8 "this network", 240/4 reserved and broadcast
+  }
+  return true;
 }
 
 std::optional<AfiSafi> Update::end_of_rib() const {

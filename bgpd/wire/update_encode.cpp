@@ -116,11 +116,13 @@ void put_path_attributes(ByteWriter& w, const PathAttributes& a, const EncodeCon
     }
   }
   if (!a.communities.empty()) {
-    entries.push_back({attr::kCommunities, ot, list_value(a.communities, [](ByteWriter& bw, uint32_t c) { bw.u32(c); })});
+    entries.push_back(
+        {attr::kCommunities, ot, list_value(a.communities, [](ByteWriter& bw, uint32_t c) { bw.u32(c); })});
   }
   if (a.originator_id) entries.push_back({attr::kOriginatorId, ont, u32_value(*a.originator_id)});
   if (!a.cluster_list.empty()) {
-    entries.push_back({attr::kClusterList, ont, list_value(a.cluster_list, [](ByteWriter& bw, uint32_t c) { bw.u32(c); })});
+    entries.push_back(
+        {attr::kClusterList, ont, list_value(a.cluster_list, [](ByteWriter& bw, uint32_t c) { bw.u32(c); })});
   }
   if (!a.ext_communities.empty()) {
     entries.push_back({attr::kExtCommunities, ot, list_value(a.ext_communities, [](ByteWriter& bw, uint64_t c) {
@@ -129,10 +131,10 @@ void put_path_attributes(ByteWriter& w, const PathAttributes& a, const EncodeCon
                        })});
   }
   if (!a.large_communities.empty()) {
-    entries.push_back({attr::kLargeCommunities, ot,
-                       list_value(a.large_communities, [](ByteWriter& bw, const LargeCommunity& c) {
-                         bw.u32(c.global), bw.u32(c.local1), bw.u32(c.local2);
-                       })});
+    entries.push_back(
+        {attr::kLargeCommunities, ot, list_value(a.large_communities, [](ByteWriter& bw, const LargeCommunity& c) {
+           bw.u32(c.global), bw.u32(c.local1), bw.u32(c.local2);
+         })});
   }
   for (const auto& raw : a.other) {
     // RFC 4271 §5: an optional transitive attribute we pass on gets the Partial bit, unless we
@@ -145,7 +147,9 @@ void put_path_attributes(ByteWriter& w, const PathAttributes& a, const EncodeCon
   for (const auto& e : entries) put_attribute(w, e.flags, e.type, e.value);
 }
 
-size_t nlri_size(const Nlri& n, bool add_path) { return (add_path ? 4 : 0) + 1 + (n.prefix.length() + 7u) / 8u; }
+size_t nlri_size(const Nlri& n, bool add_path) {
+  return (add_path ? 4 : 0) + 1 + (n.prefix.length() + 7u) / 8u;
+}
 
 void put_nlri(ByteWriter& w, const Nlri& n, bool add_path) {
   if (add_path) w.u32(n.path_id);
@@ -213,8 +217,8 @@ Bytes encode_end_of_rib(AfiSafi af) {
 }
 
 std::vector<Bytes> encode_announcements(const PathAttributes& attrs, AfiSafi af,
-                                        const std::vector<IpAddress>& mp_next_hops,
-                                        std::span<const Nlri> nlri, const EncodeContext& ctx) {
+                                        const std::vector<IpAddress>& mp_next_hops, std::span<const Nlri> nlri,
+                                        const EncodeContext& ctx) {
   std::vector<Bytes> messages;
   Bytes attr_bytes;
   ByteWriter aw(attr_bytes);

@@ -33,7 +33,9 @@ Open decode_open_message(const Bytes& wire) {
   return std::get<Open>(*m);
 }
 
-Result<Open, WireError> decode_body(const Bytes& body) { return decode_open(body); }
+Result<Open, WireError> decode_body(const Bytes& body) {
+  return decode_open(body);
+}
 
 // version 4, AS 64500, hold 90, id 10.0.0.1, then `params` with their 1-byte total length.
 Bytes open_body(const Bytes& params) {
@@ -113,8 +115,8 @@ TEST(Open, UnknownCapabilityIsKeptNotAnError) {
 }
 
 TEST(Open, MalformedKnownCapabilityIsAnOpenError) {
-  for (const char* params : {"02 05 01 03 000100", "02 05 41 03 000001", "02 03 40 01 00", "02 05 45 03 000101",
-                             "02 03 49 01 05"}) {
+  for (const char* params :
+       {"02 05 01 03 000100", "02 05 41 03 000001", "02 03 40 01 00", "02 05 45 03 000101", "02 03 49 01 05"}) {
     auto o = decode_body(open_body(hex(params)));
     ASSERT_FALSE(o) << params;
     EXPECT_EQ(o.error().code, 2) << params;
@@ -125,7 +127,7 @@ TEST(Open, MalformedKnownCapabilityIsAnOpenError) {
 TEST(Open, LengthsThatDisagreeAreErrors) {
   EXPECT_FALSE(decode_body(cat({hex("04 fbf4 005a 0a000001 09"), hex("02 06 41 04 0000fbf4")})));  // 9 != 8
   EXPECT_FALSE(decode_body(cat({hex("04 fbf4 005a 0a000001 08"), hex("02 07 41 04 0000fbf4")})));  // cap overruns
-  EXPECT_FALSE(decode_body(cat({hex("04 fbf4 005a 0a000001 00"), hex("00")})));  // trailing byte
+  EXPECT_FALSE(decode_body(cat({hex("04 fbf4 005a 0a000001 00"), hex("00")})));                    // trailing byte
 }
 
 TEST(Open, Rfc9072ExtendedParametersDecode) {

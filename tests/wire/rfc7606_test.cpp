@@ -9,9 +9,15 @@ constexpr uint8_t kWk = 0x40;   // well-known: Transitive
 constexpr uint8_t kOt = 0xc0;   // optional transitive
 constexpr uint8_t kOnt = 0x80;  // optional non-transitive
 
-Bytes origin(uint8_t v = 0) { return attribute(kWk, attr::kOrigin, {v}); }
-Bytes as_path(const Bytes& v = hex("02 01 0000fbf4")) { return attribute(kWk, attr::kAsPath, v); }
-Bytes next_hop() { return attribute(kWk, attr::kNextHop, hex("c0000201")); }
+Bytes origin(uint8_t v = 0) {
+  return attribute(kWk, attr::kOrigin, {v});
+}
+Bytes as_path(const Bytes& v = hex("02 01 0000fbf4")) {
+  return attribute(kWk, attr::kAsPath, v);
+}
+Bytes next_hop() {
+  return attribute(kWk, attr::kNextHop, hex("c0000201"));
+}
 
 DecodeContext ibgp() {
   DecodeContext c;
@@ -61,10 +67,10 @@ TEST(Rfc7606, OriginWithBadLengthOrValue_7_1) {
 }
 
 TEST(Rfc7606, MalformedAsPath_7_2) {
-  expect_withdraw(cat({origin(), as_path(hex("02 02 0000fbf4")), next_hop()}), attr::kAsPath);  // overrun
-  expect_withdraw(cat({origin(), as_path(hex("00 01 0000fbf4")), next_hop()}), attr::kAsPath);  // type 0
-  expect_withdraw(cat({origin(), as_path(hex("05 01 0000fbf4")), next_hop()}), attr::kAsPath);  // type 5
-  expect_withdraw(cat({origin(), as_path(hex("02 00")), next_hop()}), attr::kAsPath);           // length 0
+  expect_withdraw(cat({origin(), as_path(hex("02 02 0000fbf4")), next_hop()}), attr::kAsPath);     // overrun
+  expect_withdraw(cat({origin(), as_path(hex("00 01 0000fbf4")), next_hop()}), attr::kAsPath);     // type 0
+  expect_withdraw(cat({origin(), as_path(hex("05 01 0000fbf4")), next_hop()}), attr::kAsPath);     // type 5
+  expect_withdraw(cat({origin(), as_path(hex("02 00")), next_hop()}), attr::kAsPath);              // length 0
   expect_withdraw(cat({origin(), as_path(hex("02 01 0000fbf4 02")), next_hop()}), attr::kAsPath);  // 1 byte left
 }
 
@@ -77,7 +83,8 @@ TEST(Rfc7606, ConfederationSegmentsFromAnExternalPeer_7_2) {
 TEST(Rfc7606, TwoOctetAsPathIsReadWithTheNegotiatedWidth) {
   DecodeContext old;
   old.four_octet_as = false;
-  Update u = decode_ok(update_body({}, cat({origin(), as_path(hex("02 02 fbf4 5ba0")), next_hop()}), nlri_10_0_1_5()), old);
+  Update u =
+      decode_ok(update_body({}, cat({origin(), as_path(hex("02 02 fbf4 5ba0")), next_hop()}), nlri_10_0_1_5()), old);
   EXPECT_EQ(u.attributes.as_path->to_string(), "64500 23456");
 }
 
@@ -93,6 +100,27 @@ TEST(Rfc7606, NextHopWithBadLength_7_3) {
   expect_withdraw(cat({origin(), as_path(), attribute(kWk, attr::kNextHop, hex("c000020101"))}), attr::kNextHop);
 }
 
+TEST(Rfc7606, NextHopThatIsNotAHostAddress_7_3) {
+  for (const char* nh : {"00000000", "7f000001", "e0000005", "ffffffff", "00010203"}) {
+    Bytes attrs = cat({origin(), as_path(), attribute(kWk, attr::kNextHop, hex(nh))});
+    Update u = decode_ok(update_body({}, attrs, nlri_10_0_1_5()));
+    EXPECT_TRUE(u.treat_as_withdraw) << nh;
+    ASSERT_EQ(u.errors.size(), 1u) << nh;
+    EXPECT_EQ(u.errors[0].subcode, update_subcode::kInvalidNextHop) << nh;
+  }
+  // The same for an IPv6 MP_REACH next hop (here ::1).
+  Bytes mp = hex("0002 01 10 00000000000000000000000000000001 00 80 20010db8000000000000000000000001");
+  EXPECT_TRUE(decode_ok(update_body({}, cat({origin(), as_path(), attribute(kOnt, attr::kMpReachNlri, mp)}), {}))
+                  .treat_as_withdraw);
+  // A NEXT_HOP beside MP_REACH-only NLRI is not used, so it is not judged.
+  Bytes mp_ok = hex("0002 01 10 20010db8000000000000000000000001 00 80 20010db8000000000000000000000001");
+  EXPECT_FALSE(decode_ok(update_body({},
+                                     cat({origin(), as_path(), attribute(kWk, attr::kNextHop, hex("00000000")),
+                                          attribute(kOnt, attr::kMpReachNlri, mp_ok)}),
+                                     {}))
+                   .treat_as_withdraw);
+}
+
 TEST(Rfc7606, MedWithBadLength_7_4) {
   expect_withdraw(cat({mandatory_attributes(), attribute(kOnt, attr::kMultiExitDisc, hex("000001"))}),
                   attr::kMultiExitDisc);
@@ -103,11 +131,13 @@ TEST(Rfc7606, LocalPrefFromExternalPeerIsIgnored_7_5) {
                                    nlri_10_0_1_5()));
   EXPECT_FALSE(u.attributes.local_pref);
   EXPECT_FALSE(u.treat_as_withdraw);
-  Update internal = decode_ok(
-      update_body({}, cat({mandatory_attributes(), attribute(kWk, attr::kLocalPref, hex("000000c8"))}), nlri_10_0_1_5()),
-      ibgp());
+  Update internal =
+      decode_ok(update_body({}, cat({mandatory_attributes(), attribute(kWk, attr::kLocalPref, hex("000000c8"))}),
+                            nlri_10_0_1_5()),
+                ibgp());
   EXPECT_EQ(internal.attributes.local_pref, 200u);
-  expect_withdraw(cat({mandatory_attributes(), attribute(kWk, attr::kLocalPref, hex("00c8"))}), attr::kLocalPref, ibgp());
+  expect_withdraw(cat({mandatory_attributes(), attribute(kWk, attr::kLocalPref, hex("00c8"))}), attr::kLocalPref,
+                  ibgp());
 }
 
 TEST(Rfc7606, AtomicAggregateWithALengthIsDiscarded_7_6) {
@@ -165,8 +195,9 @@ TEST(Rfc7606, CorruptedTunnelEncapsulationIsWithdrawNotReset_CVE_2023_38802) {
   // A sub-TLV that overruns its tunnel TLV.
   expect_withdraw(cat({mandatory_attributes(), attribute(kOt, attr::kTunnelEncap, hex("0008 0003 01 05 00"))}),
                   attr::kTunnelEncap);
-  Update ok = decode_ok(update_body(
-      {}, cat({mandatory_attributes(), attribute(kOt, attr::kTunnelEncap, hex("0008 0003 01 01 00"))}), nlri_10_0_1_5()));
+  Update ok = decode_ok(
+      update_body({}, cat({mandatory_attributes(), attribute(kOt, attr::kTunnelEncap, hex("0008 0003 01 01 00"))}),
+                  nlri_10_0_1_5()));
   EXPECT_FALSE(ok.treat_as_withdraw);
   ASSERT_EQ(ok.attributes.other.size(), 1u);
   EXPECT_EQ(ok.attributes.other[0].type, attr::kTunnelEncap);
@@ -191,12 +222,15 @@ TEST(Rfc7606, DuplicateAttributeKeepsTheFirst_3g) {
 
 TEST(Rfc7606, DuplicateMpReachOrUnreachResets_3g) {
   Bytes mp = hex("0002 01 10 20010db8000000000000000000000001 00 80 20010db8000000000000000000000001");
-  expect_reset(update_body({}, cat({origin(), as_path(), attribute(kOnt, attr::kMpReachNlri, mp),
-                                    attribute(kOnt, attr::kMpReachNlri, mp)}), {}),
+  expect_reset(update_body({},
+                           cat({origin(), as_path(), attribute(kOnt, attr::kMpReachNlri, mp),
+                                attribute(kOnt, attr::kMpReachNlri, mp)}),
+                           {}),
                3, 1);
   Bytes un = hex("0002 01");
-  expect_reset(update_body({}, cat({attribute(kOnt, attr::kMpUnreachNlri, un), attribute(kOnt, attr::kMpUnreachNlri, un)}), {}),
-               3, 1);
+  expect_reset(
+      update_body({}, cat({attribute(kOnt, attr::kMpUnreachNlri, un), attribute(kOnt, attr::kMpUnreachNlri, un)}), {}),
+      3, 1);
 }
 
 TEST(Rfc7606, MalformedMpReachResets_7_11) {
@@ -230,7 +264,8 @@ TEST(Rfc7606, MpReachNeedsNoNextHopAttribute) {
   ASSERT_TRUE(u.mp_reach);
   EXPECT_EQ(u.mp_reach->nlri.size(), 1u);
   // ...but it does need ORIGIN and AS_PATH.
-  EXPECT_TRUE(decode_ok(update_body({}, cat({origin(), attribute(kOnt, attr::kMpReachNlri, mp)}), {})).treat_as_withdraw);
+  EXPECT_TRUE(
+      decode_ok(update_body({}, cat({origin(), attribute(kOnt, attr::kMpReachNlri, mp)}), {})).treat_as_withdraw);
 }
 
 TEST(Rfc7606, NlriWithZeroAttributeLength_5) {

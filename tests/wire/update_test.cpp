@@ -60,8 +60,11 @@ TEST(Update, Ipv6InMpReachWithGlobalAndLinkLocalNextHop) {
   Update u;
   u.attributes.origin = Origin::Igp;
   u.attributes.as_path = AsPath{{{SegmentType::Sequence, {64501}}}};
-  u.mp_reach = MpReach{kIpv6Unicast, ip("2001:db8::11"), ip("fe80::11"),
-                       {{prefix("2001:db8:100::5/128"), 0}, {prefix("2001:db8:100::/48"), 0}}, true};
+  u.mp_reach = MpReach{kIpv6Unicast,
+                       ip("2001:db8::11"),
+                       ip("fe80::11"),
+                       {{prefix("2001:db8:100::5/128"), 0}, {prefix("2001:db8:100::/48"), 0}},
+                       true};
   u.mp_unreach = MpUnreach{kIpv6Unicast, {{prefix("2001:db8:dead::/64"), 0}}, true};
   Bytes wire = encode_update(u, {});
   Update back = round_trip(u);
@@ -197,7 +200,8 @@ TEST(Update, UnknownOptionalNonTransitiveIsDropped) {
 }
 
 TEST(Update, UnknownWellKnownResetsWithTheAttributeAsData) {
-  auto e = decode_fails(update_body({}, cat({mandatory_attributes(), attribute(0x40, 99, hex("01"))}), nlri_10_0_1_5()));
+  auto e =
+      decode_fails(update_body({}, cat({mandatory_attributes(), attribute(0x40, 99, hex("01"))}), nlri_10_0_1_5()));
   EXPECT_EQ(e.code, 3);
   EXPECT_EQ(e.subcode, 2);
   EXPECT_EQ(e.data, hex("40 63 01 01"));
@@ -242,8 +246,8 @@ void expect_packed(const std::vector<Bytes>& messages, const std::vector<Nlri>& 
     ASSERT_TRUE(d) << d.error().reason;
     const Update& u = std::get<Update>(*d);
     EXPECT_FALSE(u.treat_as_withdraw);
-    const auto& part = withdraw ? (u.mp_unreach ? u.mp_unreach->withdrawn : u.withdrawn)
-                                : (u.mp_reach ? u.mp_reach->nlri : u.nlri);
+    const auto& part =
+        withdraw ? (u.mp_unreach ? u.mp_unreach->withdrawn : u.withdrawn) : (u.mp_reach ? u.mp_reach->nlri : u.nlri);
     seen.insert(seen.end(), part.begin(), part.end());
     // Every message but the last is full: the next NLRI would not have fit.
     if (i + 1 < messages.size()) {

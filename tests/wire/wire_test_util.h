@@ -77,7 +77,9 @@ inline Bytes mandatory_attributes_2octet() {
               attribute(0x40, attr::kNextHop, hex("c0000201"))});
 }
 
-inline Bytes nlri_10_0_1_5() { return hex("20 0a000105"); }
+inline Bytes nlri_10_0_1_5() {
+  return hex("20 0a000105");
+}
 
 inline Prefix prefix(std::string_view text) {
   auto p = Prefix::parse(text);
