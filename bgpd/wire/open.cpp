@@ -162,7 +162,7 @@ void put_capability(Bytes& out, uint8_t code, const Bytes& value) {
 // Each capability as a code/length/value TLV.
 std::vector<Bytes> capability_tlvs(const Capabilities& caps) {
   std::vector<Bytes> tlvs;
-  auto add = [&](uint8_t code, Bytes value) {
+  auto add = [&](uint8_t code, const Bytes& value) {
     Bytes tlv;
     put_capability(tlv, code, value);
     tlvs.push_back(std::move(tlv));

@@ -154,6 +154,20 @@ bool valid_tunnel_encapsulation(ByteSpan value) {
   return true;
 }
 
+// Records an error that keeps the session (RFC 7606 treat-as-withdraw or attribute discard).
+void note_error(Update& update, ErrorAction action, uint8_t type, uint8_t subcode, std::string reason,
+                Bytes data = {}) {
+  WireError e;
+  e.action = action;
+  e.code = error_code::kUpdateMessage;
+  e.subcode = subcode;
+  e.data = std::move(data);
+  e.attribute = type;
+  e.reason = std::move(reason);
+  if (action == ErrorAction::TreatAsWithdraw) update.treat_as_withdraw = true;
+  update.errors.push_back(std::move(e));
+}
+
 class UpdateDecoder {
  public:
   UpdateDecoder(const DecodeContext& ctx, Update& update) : ctx_(ctx), update_(update) {}
@@ -207,14 +221,7 @@ class UpdateDecoder {
   }
 
   void note(ErrorAction action, uint8_t type, uint8_t subcode, std::string reason) {
-    WireError e;
-    e.action = action;
-    e.code = error_code::kUpdateMessage;
-    e.subcode = subcode;
-    e.attribute = type;
-    e.reason = std::move(reason);
-    if (action == ErrorAction::TreatAsWithdraw) update_.treat_as_withdraw = true;
-    update_.errors.push_back(std::move(e));
+    note_error(update_, action, type, subcode, std::move(reason));
   }
 
   // A malformed known attribute: the outcome comes from its rule.
@@ -465,21 +472,13 @@ Result<Update, WireError> decode_update(ByteSpan body, const DecodeContext& ctx)
 
   // RFC 7606 §7.3 / RFC 4271 §6.3: a NEXT_HOP that is not a valid host address withdraws the NLRI
   // it would carry. (Whether it is our own address is for the session to judge.)
-  auto invalid_next_hop = [&](const char* what) {
-    WireError e;
-    e.action = ErrorAction::TreatAsWithdraw;
-    e.code = error_code::kUpdateMessage;
-    e.subcode = update_subcode::kInvalidNextHop;
-    e.attribute = std::string_view(what) == "NEXT_HOP" ? attr::kNextHop : attr::kMpReachNlri;
-    e.reason = std::string(what) + " is not a valid host address";
-    update.treat_as_withdraw = true;
-    update.errors.push_back(std::move(e));
-  };
   if (!update.nlri.empty() && update.attributes.next_hop && !valid_host_address(*update.attributes.next_hop)) {
-    invalid_next_hop("NEXT_HOP");
+    note_error(update, ErrorAction::TreatAsWithdraw, attr::kNextHop, update_subcode::kInvalidNextHop,
+               "NEXT_HOP is not a valid host address");
   }
   if (update.mp_reach && !update.mp_reach->nlri.empty() && !valid_host_address(update.mp_reach->next_hop)) {
-    invalid_next_hop("MP_REACH_NLRI next hop");
+    note_error(update, ErrorAction::TreatAsWithdraw, attr::kMpReachNlri, update_subcode::kInvalidNextHop,
+               "MP_REACH_NLRI next hop is not a valid host address");
   }
 
   // RFC 7606 §3 d): a missing well-known mandatory attribute is treat-as-withdraw.
@@ -487,22 +486,16 @@ Result<Update, WireError> decode_update(ByteSpan body, const DecodeContext& ctx)
   const bool mp_nlri = update.mp_reach && !update.mp_reach->nlri.empty();
   if (!update.treat_as_withdraw && (!update.nlri.empty() || mp_nlri)) {
     uint8_t missing = 0;
-    if (!a.origin)
+    if (!a.origin) {
       missing = attr::kOrigin;
-    else if (!a.as_path)
+    } else if (!a.as_path) {
       missing = attr::kAsPath;
-    else if (!update.nlri.empty() && !a.next_hop)
+    } else if (!update.nlri.empty() && !a.next_hop) {
       missing = attr::kNextHop;
+    }
     if (missing) {
-      WireError e;
-      e.action = ErrorAction::TreatAsWithdraw;
-      e.code = error_code::kUpdateMessage;
-      e.subcode = update_subcode::kMissingWellKnownAttribute;
-      e.data = {missing};
-      e.attribute = missing;
-      e.reason = "missing well-known attribute " + std::to_string(missing);
-      update.treat_as_withdraw = true;
-      update.errors.push_back(std::move(e));
+      note_error(update, ErrorAction::TreatAsWithdraw, missing, update_subcode::kMissingWellKnownAttribute,
+                 "missing well-known attribute " + std::to_string(missing), {missing});
     }
   }
   return update;

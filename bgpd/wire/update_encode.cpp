@@ -28,10 +28,9 @@ void put_attribute(ByteWriter& w, uint8_t flags, uint8_t type, ByteSpan value) {
 }
 
 bool needs_as4(const AsPath& path) {
-  for (const auto& s : path.segments)
-    for (auto asn : s.asns)
-      if (asn > 0xffff) return true;
-  return false;
+  return std::any_of(path.segments.begin(), path.segments.end(), [](const AsPathSegment& s) {
+    return std::any_of(s.asns.begin(), s.asns.end(), [](uint32_t asn) { return asn > 0xffff; });
+  });
 }
 
 // Writes segments of at most 255 ASNs each; `width` is 2 or 4. With width 2, wide ASNs become
