@@ -3,6 +3,8 @@
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -69,3 +71,20 @@ class Prefix {
 };
 
 }  // namespace ridgeline
+
+template <>
+struct std::hash<ridgeline::IpAddress> {
+  size_t operator()(const ridgeline::IpAddress& a) const noexcept {
+    uint64_t hi = 0, lo = 0;
+    std::memcpy(&hi, a.raw().data(), 8);
+    std::memcpy(&lo, a.raw().data() + 8, 8);
+    return std::hash<uint64_t>{}(hi * 0x9e3779b97f4a7c15ull ^ lo ^ static_cast<uint64_t>(a.family()));
+  }
+};
+
+template <>
+struct std::hash<ridgeline::Prefix> {
+  size_t operator()(const ridgeline::Prefix& p) const noexcept {
+    return std::hash<ridgeline::IpAddress>{}(p.address()) * 31 + p.length();
+  }
+};

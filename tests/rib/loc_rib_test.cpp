@@ -1,0 +1,215 @@
+// Loc-RIB: interning, best path and ECMP per prefix, coalesced changes for the FIB, peer down,
+// graceful-restart stale handling and next-hop eligibility.
+#include "rib/loc_rib.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace ridgeline::rib {
+namespace {
+
+using bgp::AsPath;
+using bgp::PathAttributes;
+using bgp::SegmentType;
+
+Prefix pfx(const char* s) {
+  return *Prefix::parse(s);
+}
+
+PathAttributes node_attrs(uint32_t asn, std::optional<uint32_t> local_pref = std::nullopt) {
+  PathAttributes a;
+  a.origin = bgp::Origin::Igp;
+  a.as_path = AsPath{{{SegmentType::Sequence, {asn}}}};
+  a.communities = {(64500u << 16) | 100};
+  a.local_pref = local_pref;
+  return a;
+}
+
+class LocRibTest : public ::testing::Test {
+ protected:
+  LocRibTest() {
+    DecisionOptions o;
+    o.maximum_paths_ebgp = 64;
+    o.maximum_paths_ibgp = 64;
+    o.multipath_relax = true;
+    rib.set_options(o);
+    for (PeerId p = 1; p <= 4; ++p) {
+      rib.set_peer(p, {node(p), 0x0a000000u + p, true});
+    }
+  }
+  static IpAddress node(PeerId p) { return IpAddress::v4(0x0a000000u + p); }  // 10.0.0.p
+  void announce(const char* prefix, PeerId peer, std::optional<uint32_t> lp = std::nullopt) {
+    rib.update(pfx(prefix), Path{peer, 0, store.intern(node_attrs(64500 + peer, lp)), node(peer)});
+  }
+
+  AttributeStore store;
+  LocRib rib;
+};
+
+TEST(AttributeStore, OneCopyPerDistinctSet) {
+  AttributeStore store;
+  auto a = store.intern(node_attrs(64501));
+  auto b = store.intern(node_attrs(64501));
+  auto c = store.intern(node_attrs(64502));
+  EXPECT_EQ(a.get(), b.get());
+  EXPECT_NE(a.get(), c.get());
+  EXPECT_EQ(store.size(), 2u);
+  c.reset();
+  EXPECT_EQ(store.collect(), 1u);
+  EXPECT_EQ(store.size(), 1u);
+  EXPECT_EQ(store.intern(node_attrs(64501)).get(), a.get());
+}
+
+TEST(AttributeStore, HashSeesEveryField) {
+  PathAttributes base = node_attrs(64501);
+  std::vector<PathAttributes> variants(12, base);
+  variants[0].origin = bgp::Origin::Egp;
+  variants[1].as_path->segments[0].asns.push_back(1);
+  variants[2].med = 1;
+  variants[3].local_pref = 100;
+  variants[4].atomic_aggregate = true;
+  variants[5].aggregator = bgp::Aggregator{1, 2};
+  variants[6].communities.push_back(7);
+  variants[7].ext_communities.push_back(7);
+  variants[8].large_communities.push_back({1, 2, 3});
+  variants[9].originator_id = 9;
+  variants[10].cluster_list.push_back(1);
+  variants[11].other.push_back({0xc0, 99, {1}});
+  AttributeStore store;
+  store.intern(base);
+  for (const auto& v : variants) {
+    EXPECT_NE(hash_value(v), hash_value(base));
+    store.intern(v);
+  }
+  EXPECT_EQ(store.size(), variants.size() + 1);
+}
+
+TEST_F(LocRibTest, ThreeNodesAnnouncingOneServiceGiveOneEcmpRoute) {
+  announce("10.0.1.5/32", 2);
+  announce("10.0.1.5/32", 1);
+  announce("10.0.1.5/32", 3);
+  auto changes = rib.drain();
+  ASSERT_EQ(changes.fib.size(), 1u);
+  EXPECT_EQ(changes.fib[0], (RouteChange{pfx("10.0.1.5/32"), {node(1), node(2), node(3)}}));
+  EXPECT_EQ(changes.best_changed, std::vector<Prefix>{pfx("10.0.1.5/32")});
+  const RibEntry* e = rib.find(pfx("10.0.1.5/32"));
+  ASSERT_NE(e, nullptr);
+  ASSERT_NE(e->best(), nullptr);
+  EXPECT_EQ(e->best()->peer, 1u);  // lowest router id
+  EXPECT_EQ(rib.path_count(), 3u);
+  EXPECT_TRUE(rib.drain().fib.empty());  // nothing new
+}
+
+TEST_F(LocRibTest, ChangesCoalesceUntilDrain) {
+  announce("10.0.1.5/32", 1);
+  announce("10.0.1.5/32", 1);
+  announce("10.0.1.5/32", 2);
+  rib.withdraw(pfx("10.0.1.5/32"), 2, 0);
+  announce("10.0.1.6/32", 1);
+  rib.withdraw(pfx("10.0.1.6/32"), 1, 0);  // came and went: never reaches the FIB
+  auto changes = rib.drain();
+  ASSERT_EQ(changes.fib.size(), 1u);
+  EXPECT_EQ(changes.fib[0], (RouteChange{pfx("10.0.1.5/32"), {node(1)}}));
+  EXPECT_EQ(rib.find(pfx("10.0.1.6/32")), nullptr);
+  EXPECT_FALSE(rib.withdraw(pfx("10.0.1.6/32"), 1, 0));
+}
+
+TEST_F(LocRibTest, PeerDownRemovesItsNextHopFromEveryRoute) {
+  for (int i = 0; i < 100; ++i) {
+    const std::string p = "10.0.1." + std::to_string(i) + "/32";
+    for (PeerId peer = 1; peer <= 4; ++peer) announce(p.c_str(), peer);
+  }
+  rib.drain();
+  EXPECT_EQ(rib.withdraw_peer(3), 100u);
+  auto changes = rib.drain();
+  ASSERT_EQ(changes.fib.size(), 100u);
+  for (const auto& c : changes.fib) EXPECT_EQ(c.next_hops, (std::vector<IpAddress>{node(1), node(2), node(4)}));
+  EXPECT_TRUE(changes.best_changed.empty());  // peer 1 stays best everywhere
+  EXPECT_EQ(rib.withdraw_peer(1), 100u);
+  EXPECT_EQ(rib.drain().best_changed.size(), 100u);
+}
+
+TEST_F(LocRibTest, LastPathGoneRemovesTheRoute) {
+  announce("10.0.1.5/32", 1);
+  rib.drain();
+  rib.withdraw(pfx("10.0.1.5/32"), 1, 0);
+  auto changes = rib.drain();
+  ASSERT_EQ(changes.fib.size(), 1u);
+  EXPECT_TRUE(changes.fib[0].next_hops.empty());
+  EXPECT_EQ(rib.prefix_count(), 0u);
+}
+
+TEST_F(LocRibTest, OnlyTheHighestLocalPrefIsInstalled) {
+  for (PeerId p = 1; p <= 4; ++p) rib.set_peer(p, {node(p), 0x0a000000u + p, false});
+  announce("10.0.1.5/32", 1, 100);
+  announce("10.0.1.5/32", 2, 200);
+  announce("10.0.1.5/32", 3, 200);
+  announce("10.0.1.5/32", 4);  // no LOCAL_PREF: 100
+  auto changes = rib.drain();
+  ASSERT_EQ(changes.fib.size(), 1u);
+  EXPECT_EQ(changes.fib[0].next_hops, (std::vector<IpAddress>{node(2), node(3)}));
+  const RibEntry* e = rib.find(pfx("10.0.1.5/32"));
+  EXPECT_EQ(e->selection.lost_at[0], DecisionStep::LocalPref);
+}
+
+TEST_F(LocRibTest, GracefulRestartKeepsStalePathsUntilSwept) {
+  announce("10.0.1.5/32", 1);
+  announce("10.0.1.6/32", 1);
+  announce("10.0.1.5/32", 2);
+  rib.drain();
+  EXPECT_EQ(rib.mark_stale(1), 2u);
+  EXPECT_TRUE(rib.drain().fib.empty());  // forwarding is preserved
+  announce("10.0.1.5/32", 1);            // re-announced after the restart: fresh again
+  EXPECT_EQ(rib.sweep_stale(1), 1u);     // End-of-RIB: 10.0.1.6 was not re-announced
+  auto changes = rib.drain();
+  ASSERT_EQ(changes.fib.size(), 1u);
+  EXPECT_EQ(changes.fib[0], (RouteChange{pfx("10.0.1.6/32"), {}}));
+  EXPECT_FALSE(rib.find(pfx("10.0.1.5/32"))->paths[0].stale);
+}
+
+TEST_F(LocRibTest, UnreachableNextHopLeavesEveryEcmpSet) {
+  announce("10.0.1.5/32", 1);
+  announce("10.0.1.5/32", 2);
+  announce("10.0.1.6/32", 2);
+  rib.drain();
+  EXPECT_EQ(rib.set_next_hop_eligible(node(2), false), 2u);
+  auto changes = rib.drain();
+  ASSERT_EQ(changes.fib.size(), 2u);
+  std::sort(changes.fib.begin(), changes.fib.end(), [](auto& x, auto& y) { return x.prefix < y.prefix; });
+  EXPECT_EQ(changes.fib[0], (RouteChange{pfx("10.0.1.5/32"), {node(1)}}));
+  EXPECT_EQ(changes.fib[1], (RouteChange{pfx("10.0.1.6/32"), {}}));
+  EXPECT_NE(rib.find(pfx("10.0.1.6/32")), nullptr);  // the path waits for its next hop
+  rib.set_next_hop_eligible(node(2), true);
+  EXPECT_EQ(rib.drain().fib.size(), 2u);
+}
+
+TEST_F(LocRibTest, AddingAnEqualPathChangesTheFibButNotTheBest) {
+  announce("10.0.1.5/32", 1);
+  rib.drain();
+  announce("10.0.1.5/32", 2);
+  auto changes = rib.drain();
+  EXPECT_EQ(changes.fib.size(), 1u);
+  EXPECT_TRUE(changes.best_changed.empty());
+}
+
+TEST_F(LocRibTest, OriginatedRoutesAreBestButNotInstalled) {
+  rib.update(pfx("10.0.9.0/24"), Path{kLocalPeer, 0, store.intern(node_attrs(0)), IpAddress{}});
+  auto changes = rib.drain();
+  EXPECT_TRUE(changes.fib.empty());
+  EXPECT_EQ(changes.best_changed, std::vector<Prefix>{pfx("10.0.9.0/24")});
+}
+
+TEST_F(LocRibTest, ChangingOptionsRedecidesEveryPrefix) {
+  announce("10.0.1.5/32", 1);
+  announce("10.0.1.5/32", 2);
+  rib.drain();
+  DecisionOptions single;
+  rib.set_options(single);
+  auto changes = rib.drain();
+  ASSERT_EQ(changes.fib.size(), 1u);
+  EXPECT_EQ(changes.fib[0].next_hops, std::vector<IpAddress>{node(1)});
+}
+
+}  // namespace
+}  // namespace ridgeline::rib
