@@ -1,0 +1,235 @@
+#pragma once
+// The configuration as plain data: what `ridgeline.conf` (a subset of FRR's frr.conf) says.
+// The parser fills it; the printer writes it back as canonical text; the daemons read it.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/net.h"
+
+namespace ridgeline::config {
+
+enum class Action : uint8_t { Permit, Deny };
+
+// ---- policy objects -------------------------------------------------------------------------
+
+struct PrefixListEntry {
+  uint32_t seq = 0;
+  Action action = Action::Permit;
+  Prefix prefix;
+  bool any = false;  // `any`: every prefix of the family
+  std::optional<uint8_t> ge, le;
+  bool operator==(const PrefixListEntry&) const = default;
+};
+
+struct PrefixList {
+  Family family = Family::V4;
+  std::vector<PrefixListEntry> entries;  // ascending seq
+  bool operator==(const PrefixList&) const = default;
+};
+
+struct CommunityListEntry {
+  Action action = Action::Permit;
+  std::vector<uint32_t> communities;  // all must be present
+  bool operator==(const CommunityListEntry&) const = default;
+};
+
+struct LargeCommunity {
+  uint32_t global = 0, local1 = 0, local2 = 0;
+  auto operator<=>(const LargeCommunity&) const = default;
+  bool operator==(const LargeCommunity&) const = default;
+};
+
+struct LargeCommunityListEntry {
+  Action action = Action::Permit;
+  std::vector<LargeCommunity> communities;
+  bool operator==(const LargeCommunityListEntry&) const = default;
+};
+
+struct RouteMapEntry {
+  uint32_t seq = 0;
+  Action action = Action::Permit;
+  // match clauses: all must hold
+  std::optional<std::string> match_prefix_list_v4;
+  std::optional<std::string> match_prefix_list_v6;
+  std::optional<std::string> match_community;
+  bool match_community_exact = false;
+  std::optional<std::string> match_large_community;
+  bool match_large_community_exact = false;
+  // set clauses: applied on a permit
+  std::optional<uint32_t> set_local_pref;
+  std::optional<uint32_t> set_metric;
+  bool set_community_none = false;
+  std::optional<std::vector<uint32_t>> set_community;
+  bool set_community_additive = false;
+  std::optional<std::vector<LargeCommunity>> set_large_community;
+  bool set_large_community_additive = false;
+  bool set_large_community_none = false;
+  bool operator==(const RouteMapEntry&) const = default;
+};
+
+struct RouteMap {
+  std::vector<RouteMapEntry> entries;  // ascending seq
+  bool operator==(const RouteMap&) const = default;
+};
+
+// ---- router bgp -----------------------------------------------------------------------------
+
+enum class RemoteAsKind : uint8_t { Number, Internal, External };
+struct RemoteAs {
+  RemoteAsKind kind = RemoteAsKind::Number;
+  uint32_t asn = 0;
+  bool operator==(const RemoteAs&) const = default;
+};
+
+struct MaximumPrefix {
+  uint32_t limit = 0;
+  std::optional<uint8_t> threshold_percent;
+  bool warning_only = false;
+  std::optional<uint32_t> restart_minutes;
+  bool operator==(const MaximumPrefix&) const = default;
+};
+
+// Per neighbor (or peer-group) settings inside an address family. Unset fields inherit from
+// the peer-group.
+struct NeighborAf {
+  std::optional<bool> activate;
+  std::optional<std::string> route_map_in, route_map_out;
+  std::optional<std::string> prefix_list_in, prefix_list_out;
+  std::optional<MaximumPrefix> maximum_prefix;
+  std::optional<bool> soft_reconfiguration_inbound;
+  std::optional<bool> next_hop_self;
+  std::optional<bool> route_reflector_client;
+  bool operator==(const NeighborAf&) const = default;
+};
+
+enum class Afi : uint8_t { Ipv4Unicast, Ipv6Unicast };
+
+struct Network {
+  Prefix prefix;
+  std::optional<std::string> route_map;
+  bool operator==(const Network&) const = default;
+};
+
+struct AddressFamily {
+  std::optional<uint32_t> maximum_paths;  // eBGP
+  std::optional<uint32_t> maximum_paths_ibgp;
+  std::vector<Network> networks;
+  bool operator==(const AddressFamily&) const = default;
+};
+
+struct Timers {
+  uint16_t keepalive = 0;
+  uint16_t hold = 0;
+  bool operator==(const Timers&) const = default;
+};
+
+// A neighbor by address, or a peer-group by name (is_peer_group). Unset fields inherit.
+struct Neighbor {
+  std::string name;  // the address as written, or the group name
+  bool is_peer_group = false;
+  std::optional<std::string> peer_group;  // the group this neighbor belongs to
+  std::optional<RemoteAs> remote_as;
+  std::optional<std::string> description;
+  std::optional<Timers> timers;
+  std::optional<uint16_t> connect_retry;
+  std::optional<bool> passive;
+  std::optional<uint8_t> ebgp_multihop;  // 255 for `ebgp-multihop` alone
+  std::optional<uint8_t> ttl_security_hops;
+  std::optional<std::string> update_source;
+  std::optional<std::string> password;
+  std::optional<bool> bfd;
+  std::optional<std::string> bfd_profile;
+  std::optional<bool> bfd_check_control_plane_failure;
+  std::optional<bool> bfd_strict;
+  std::optional<bool> shutdown;
+  std::optional<bool> graceful_restart;
+  std::map<Afi, NeighborAf> af;
+  bool operator==(const Neighbor&) const = default;
+};
+
+struct ListenRange {
+  Prefix prefix;
+  std::string peer_group;
+  bool operator==(const ListenRange&) const = default;
+};
+
+struct Bgp {
+  uint32_t asn = 0;
+  std::optional<IpAddress> router_id;
+  bool ebgp_requires_policy = true;  // RFC 8212
+  bool default_ipv4_unicast = true;
+  bool always_compare_med = false;
+  bool multipath_relax = false;
+  std::optional<Timers> timers;
+  bool graceful_restart = false;
+  uint16_t graceful_restart_time = 120;
+  uint16_t graceful_restart_stalepath_time = 360;
+  uint32_t listen_limit = 5000;
+  std::vector<ListenRange> listen_ranges;
+  std::vector<Neighbor> neighbors;  // peer-groups and neighbors, in the order defined
+  std::map<Afi, AddressFamily> af;
+  bool operator==(const Bgp&) const = default;
+
+  Neighbor* find_neighbor(const std::string& name);
+  const Neighbor* find_neighbor(const std::string& name) const;
+};
+
+// ---- bfd ------------------------------------------------------------------------------------
+
+// Knobs shared by profiles and peers; unset fields take the profile's value, then the default.
+struct BfdTimers {
+  std::optional<uint32_t> receive_interval_ms;
+  std::optional<uint32_t> transmit_interval_ms;
+  std::optional<uint8_t> detect_multiplier;
+  std::optional<bool> passive_mode;
+  std::optional<uint8_t> minimum_ttl;
+  std::optional<bool> shutdown;
+  std::optional<bool> echo_mode;
+  std::optional<uint32_t> echo_interval_ms;
+  bool operator==(const BfdTimers&) const = default;
+};
+
+struct BfdProfile {
+  std::string name;
+  BfdTimers timers;
+  bool operator==(const BfdProfile&) const = default;
+};
+
+struct BfdPeer {
+  IpAddress address;
+  bool multihop = false;
+  std::optional<IpAddress> local_address;
+  std::optional<std::string> interface;
+  std::optional<std::string> profile;
+  BfdTimers timers;
+  bool operator==(const BfdPeer&) const = default;
+};
+
+struct Bfd {
+  std::vector<BfdProfile> profiles;
+  std::vector<BfdPeer> peers;
+  bool operator==(const Bfd&) const = default;
+};
+
+// ---- the whole file -------------------------------------------------------------------------
+
+struct Config {
+  std::optional<std::string> hostname;
+  std::optional<std::string> frr_version;   // `frr version X`, kept for round trips
+  std::optional<std::string> frr_defaults;  // `frr defaults traditional|datacenter`
+  std::vector<std::string> log_lines;       // `log ...`, kept verbatim
+  bool integrated_vtysh_config = false;
+  std::map<std::string, PrefixList> prefix_lists_v4;
+  std::map<std::string, PrefixList> prefix_lists_v6;
+  std::map<std::string, std::vector<CommunityListEntry>> community_lists;
+  std::map<std::string, std::vector<LargeCommunityListEntry>> large_community_lists;
+  std::map<std::string, RouteMap> route_maps;
+  std::optional<Bgp> bgp;
+  std::optional<Bfd> bfd;
+  bool operator==(const Config&) const = default;
+};
+
+}  // namespace ridgeline::config
