@@ -1,0 +1,340 @@
+#include "bgpd/server/api.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <future>
+
+#include "bgpd/server/peer.h"
+#include "bgpd/wire/names.h"
+#include "common/config/parser.h"
+#include "ridgeline/v1/bgp.grpc.pb.h"
+#include "ridgeline/v1/system.grpc.pb.h"
+#include "ridgeline/version.h"
+
+namespace ridgeline::bgp {
+
+namespace v1 = ridgeline::v1;
+
+namespace {
+
+// Runs `fn` on the io thread and waits; UNAVAILABLE if the core does not answer.
+template <typename F>
+grpc::Status on_core(boost::asio::io_context& io, F&& fn) {
+  auto done = std::make_shared<std::promise<grpc::Status>>();
+  auto result = done->get_future();
+  boost::asio::post(io, [done, fn = std::forward<F>(fn)]() mutable { done->set_value(fn()); });
+  if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "bgpd core did not answer");
+  }
+  return result.get();
+}
+
+std::string afi_name(config::Afi afi) {
+  return afi == config::Afi::Ipv4Unicast ? "ipv4-unicast" : "ipv6-unicast";
+}
+
+void fill(const PeerView& p, v1::Neighbor& n) {
+  n.set_address(p.name);
+  n.set_peer_group(p.peer_group.value_or(""));
+  n.set_dynamic(p.dynamic);
+  n.set_local_as(p.local_as);
+  n.set_remote_as(p.remote_as);
+  n.set_state(std::string(to_string(p.state)));
+  if (p.remote_router_id) n.set_router_id(IpAddress::v4(*p.remote_router_id).to_string());
+  n.set_hold_time(p.hold_time);
+  n.set_keepalive(p.keepalive);
+  n.set_state_seconds(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - p.state_since).count());
+  n.set_messages_in(p.counters.messages_in);
+  n.set_messages_out(p.counters.messages_out);
+  n.set_updates_in(p.counters.updates_in);
+  n.set_updates_out(p.counters.updates_out);
+  n.set_notifications_in(p.counters.notifications_in);
+  n.set_notifications_out(p.counters.notifications_out);
+  n.set_established_count(p.counters.established_count);
+  n.set_treat_as_withdraw(p.counters.treat_as_withdraw);
+  for (config::Afi afi : {config::Afi::Ipv4Unicast, config::Afi::Ipv6Unicast}) {
+    auto get = [&](const std::map<config::Afi, uint64_t>& m) {
+      auto it = m.find(afi);
+      return it == m.end() ? uint64_t{0} : it->second;
+    };
+    auto* c = n.add_prefixes();
+    c->set_afi(afi_name(afi));
+    c->set_received(get(p.prefixes_received));
+    c->set_accepted(get(p.prefixes_accepted));
+    c->set_advertised(get(p.prefixes_advertised));
+  }
+  if (p.last_error) {
+    auto* e = n.mutable_last_error();
+    e->set_code(p.last_error->code);
+    e->set_subcode(p.last_error->subcode);
+    e->set_text(describe(*p.last_error));
+    e->set_sent(p.last_error_sent);
+  }
+  for (const auto& c : p.capabilities) n.add_capabilities(c);
+  n.set_policy_missing(p.ebgp_policy_missing);
+  n.set_description(p.description);
+}
+
+const char* origin_name(std::optional<Origin> o) {
+  if (!o) return "";
+  switch (*o) {
+    case Origin::Igp: return "IGP";
+    case Origin::Egp: return "EGP";
+    case Origin::Incomplete: return "incomplete";
+  }
+  return "";
+}
+
+void fill_attributes(const PathAttributes& a, v1::Path& p) {
+  p.set_origin(origin_name(a.origin));
+  p.set_as_path(a.as_path ? a.as_path->to_string() : "");
+  if (a.med) p.set_med(*a.med);
+  if (a.local_pref) p.set_local_pref(*a.local_pref);
+  for (auto c : a.communities) p.add_communities(config::format_community(c));
+  for (const auto& c : a.large_communities)
+    p.add_large_communities(config::format_large_community({c.global, c.local1, c.local2}));
+  for (auto c : a.ext_communities) p.add_ext_communities(fmt::format("0x{:016x}", c));
+  if (a.originator_id) p.set_originator_id(IpAddress::v4(*a.originator_id).to_string());
+  for (auto c : a.cluster_list) p.add_cluster_list(IpAddress::v4(c).to_string());
+  p.set_atomic_aggregate(a.atomic_aggregate);
+  if (a.aggregator)
+    p.set_aggregator(fmt::format("{} {}", a.aggregator->asn, IpAddress::v4(a.aggregator->address).to_string()));
+}
+
+struct RouteFilter {
+  config::Afi afi = config::Afi::Ipv4Unicast;
+  std::optional<Prefix> prefix;
+  bool longer = false;
+  std::optional<uint32_t> community;
+  std::optional<config::LargeCommunity> large;
+
+  bool prefix_ok(const Prefix& p) const {
+    if (afi_of(p) != afi) return false;
+    if (!prefix) return true;
+    return longer ? prefix->contains(p) : *prefix == p;
+  }
+  bool attrs_ok(const PathAttributes& a) const {
+    if (community && std::find(a.communities.begin(), a.communities.end(), *community) == a.communities.end())
+      return false;
+    if (large) {
+      LargeCommunity want{large->global, large->local1, large->local2};
+      if (std::find(a.large_communities.begin(), a.large_communities.end(), want) == a.large_communities.end())
+        return false;
+    }
+    return true;
+  }
+};
+
+grpc::Status parse_filter(const v1::ListRoutesRequest& req, RouteFilter& f) {
+  if (req.afi() == "ipv6-unicast") {
+    f.afi = config::Afi::Ipv6Unicast;
+  } else if (!req.afi().empty() && req.afi() != "ipv4-unicast") {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "afi must be ipv4-unicast or ipv6-unicast");
+  }
+  if (!req.prefix().empty()) {
+    f.prefix = Prefix::parse(req.prefix());
+    if (!f.prefix) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "'" + req.prefix() + "' is not a prefix");
+    f.afi = afi_of(*f.prefix);
+  }
+  f.longer = req.longer_prefixes();
+  if (!req.community().empty()) {
+    f.community = config::parse_community(req.community());
+    if (!f.community)
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "'" + req.community() + "' is not a community");
+  }
+  if (!req.large_community().empty()) {
+    f.large = config::parse_large_community(req.large_community());
+    if (!f.large)
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "'" + req.large_community() + "' is not a large community");
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+struct ApiServer::Services {
+  Services(boost::asio::io_context& io, Speaker& speaker) : bgp(io, speaker), system() {}
+
+  class Bgp final : public v1::BgpService::Service {
+   public:
+    Bgp(boost::asio::io_context& io, Speaker& speaker) : io_(io), speaker_(speaker) {}
+
+    grpc::Status GetSummary(grpc::ServerContext*, const v1::GetSummaryRequest*, v1::GetSummaryResponse* out) override {
+      return on_core(io_, [&] {
+        const auto& b = *speaker_.config().bgp;
+        out->set_local_as(b.asn);
+        out->set_router_id(IpAddress::v4(speaker_.router_id()).to_string());
+        out->set_prefixes(speaker_.loc_rib().prefix_count());
+        out->set_paths(speaker_.loc_rib().path_count());
+        out->set_attribute_sets(const_cast<Speaker&>(speaker_).attributes().size());
+        for (const auto& p : speaker_.peers()) fill(p, *out->add_neighbors());
+        return grpc::Status::OK;
+      });
+    }
+
+    grpc::Status ListNeighbors(grpc::ServerContext*, const v1::ListNeighborsRequest* req,
+                               v1::ListNeighborsResponse* out) override {
+      return on_core(io_, [&] {
+        bool found = req->address().empty();
+        for (const auto& p : speaker_.peers()) {
+          if (!req->address().empty() && p.name != req->address()) continue;
+          fill(p, *out->add_neighbors());
+          found = true;
+        }
+        return found ? grpc::Status::OK : grpc::Status(grpc::StatusCode::NOT_FOUND, "no neighbor " + req->address());
+      });
+    }
+
+    grpc::Status ListRoutes(grpc::ServerContext*, const v1::ListRoutesRequest* req,
+                            grpc::ServerWriter<v1::Route>* writer) override {
+      RouteFilter f;
+      if (auto s = parse_filter(*req, f); !s.ok()) return s;
+      std::vector<v1::Route> routes;
+      grpc::Status s = on_core(io_, [&] { return collect(*req, f, routes); });
+      if (!s.ok()) return s;
+      for (const auto& r : routes) {
+        if (!writer->Write(r)) break;
+      }
+      return grpc::Status::OK;
+    }
+
+    grpc::Status ClearNeighbor(grpc::ServerContext*, const v1::ClearNeighborRequest* req,
+                               v1::ClearNeighborResponse* out) override {
+      if (req->kind() != v1::ClearNeighborRequest::HARD) {
+        return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "soft clear is not implemented yet");
+      }
+      return on_core(io_, [&] {
+        if (!speaker_.clear_peer(req->address()))
+          return grpc::Status(grpc::StatusCode::NOT_FOUND, "no neighbor " + req->address());
+        out->set_cleared(1);
+        return grpc::Status::OK;
+      });
+    }
+
+   private:
+    std::string peer_name(rib::PeerId id) const {
+      if (id == rib::kLocalPeer) return "local";
+      for (const auto& p : speaker_.peers()) {
+        const Peer* peer = speaker_.find_peer(p.name);
+        if (peer && peer->id() == id) return p.name;
+      }
+      return "?";
+    }
+
+    grpc::Status collect(const v1::ListRoutesRequest& req, const RouteFilter& f, std::vector<v1::Route>& out) {
+      if (req.table() != v1::ListRoutesRequest::LOC_RIB) {
+        if (!speaker_.find_peer(req.neighbor()))
+          return grpc::Status(grpc::StatusCode::NOT_FOUND, "no neighbor " + req.neighbor());
+        if (req.table() == v1::ListRoutesRequest::ADJ_RIB_IN) {
+          for (const auto& r : speaker_.received_routes(req.neighbor())) {
+            if (!f.prefix_ok(r.prefix) || !f.attrs_ok(*r.attrs)) continue;
+            v1::Route route;
+            route.set_prefix(r.prefix.to_string());
+            auto* p = route.add_paths();
+            p->set_peer(req.neighbor());
+            p->set_next_hop(r.next_hop.to_string());
+            p->set_accepted(r.accepted);
+            fill_attributes(*r.attrs, *p);
+            out.push_back(std::move(route));
+          }
+        } else {
+          for (const auto& [prefix, attrs] : speaker_.advertised_routes(req.neighbor())) {
+            if (!f.prefix_ok(prefix) || !f.attrs_ok(*attrs)) continue;
+            v1::Route route;
+            route.set_prefix(prefix.to_string());
+            auto* p = route.add_paths();
+            p->set_peer(req.neighbor());
+            if (attrs->next_hop) p->set_next_hop(attrs->next_hop->to_string());
+            fill_attributes(*attrs, *p);
+            out.push_back(std::move(route));
+          }
+        }
+        return grpc::Status::OK;
+      }
+      std::vector<Prefix> prefixes;
+      speaker_.loc_rib().for_each([&](const Prefix& p, const rib::RibEntry&) {
+        if (f.prefix_ok(p)) prefixes.push_back(p);
+      });
+      std::sort(prefixes.begin(), prefixes.end());
+      for (const Prefix& prefix : prefixes) {
+        const rib::RibEntry& e = *speaker_.loc_rib().find(prefix);
+        const rib::Path* best = e.best();
+        if (best && !f.attrs_ok(*best->attrs)) continue;
+        v1::Route route;
+        route.set_prefix(prefix.to_string());
+        for (const auto& h : e.fib_next_hops) route.add_fib_next_hops(h.to_string());
+        for (size_t i = 0; i < e.paths.size(); ++i) {
+          const rib::Path& path = e.paths[i];
+          const std::string from = peer_name(path.peer);
+          if (!req.neighbor().empty() && from != req.neighbor()) continue;
+          auto* p = route.add_paths();
+          p->set_peer(from);
+          if (path.peer != rib::kLocalPeer) p->set_next_hop(path.next_hop.to_string());
+          const bool is_best = e.selection.best && *e.selection.best == i;
+          p->set_best(is_best);
+          p->set_multipath(std::find(e.selection.multipath.begin(), e.selection.multipath.end(), i) !=
+                           e.selection.multipath.end());
+          p->set_reason(is_best ? "best" : std::string(rib::to_string(e.selection.lost_at.at(i))));
+          p->set_stale(path.stale);
+          p->set_eligible(path.eligible);
+          p->set_accepted(true);
+          fill_attributes(*path.attrs, *p);
+        }
+        if (route.paths_size() > 0) out.push_back(std::move(route));
+      }
+      return grpc::Status::OK;
+    }
+
+    boost::asio::io_context& io_;
+    Speaker& speaker_;
+  };
+
+  class System final : public v1::SystemService::Service {
+   public:
+    grpc::Status GetVersion(grpc::ServerContext*, const v1::GetVersionRequest*, v1::GetVersionResponse* out) override {
+      out->set_daemon("bgpd");
+      out->set_version(kVersion);
+      return grpc::Status::OK;
+    }
+  };
+
+  Bgp bgp;
+  System system;
+};
+
+ApiServer::ApiServer(boost::asio::io_context& io, Speaker& speaker)
+    : services_(std::make_unique<Services>(io, speaker)) {}
+
+ApiServer::~ApiServer() {
+  stop();
+}
+
+bool ApiServer::start(const std::string& run_dir, const std::string& tcp_listen, std::string& error) {
+  const std::string path = run_dir + "/bgpd.sock";
+  ::unlink(path.c_str());
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix:" + path, grpc::InsecureServerCredentials());
+  int tcp_port = 0;
+  if (!tcp_listen.empty()) builder.AddListeningPort(tcp_listen, grpc::InsecureServerCredentials(), &tcp_port);
+  builder.RegisterService(&services_->bgp);
+  builder.RegisterService(&services_->system);
+  server_ = builder.BuildAndStart();
+  if (!server_) {
+    error = "cannot serve the API on " + path + (tcp_listen.empty() ? "" : " and " + tcp_listen);
+    return false;
+  }
+  ::chmod(path.c_str(), 0660);
+  return true;
+}
+
+void ApiServer::stop() {
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    server_.reset();
+  }
+}
+
+}  // namespace ridgeline::bgp

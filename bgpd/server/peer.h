@@ -1,0 +1,111 @@
+#pragma once
+// One BGP neighbor: its FSM, its TCP connection(s), its Adj-RIB-In and Adj-RIB-Out.
+#include <deque>
+#include <memory>
+#include <unordered_map>
+
+#include "bgpd/server/speaker.h"
+#include "common/asio.h"
+
+namespace ridgeline::bgp {
+
+// A TCP connection. Handlers hold it by shared_ptr; `owner` is cleared when the peer lets go,
+// so a late completion never touches a peer that is gone.
+struct Connection : std::enable_shared_from_this<Connection> {
+  explicit Connection(boost::asio::io_context& io) : socket(io) {}
+  boost::asio::ip::tcp::socket socket;
+  Bytes buffer;
+  size_t used = 0;
+  std::deque<Bytes> queue;
+  size_t queued_bytes = 0;
+  bool writing = false;
+  bool outgoing = false;
+  bool open_sent = false;
+  Peer* owner = nullptr;
+};
+
+class Peer {
+ public:
+  Peer(Speaker& speaker, PeerSettings settings, rib::PeerId id);
+  ~Peer();
+
+  void start();
+  void stop(bool keep_routes = false);  // ManualStop
+  void clear();                         // AdminReset
+  // An incoming connection from this peer's address. False if refused.
+  bool accept(boost::asio::ip::tcp::socket socket);
+
+  const PeerSettings& settings() const { return settings_; }
+  rib::PeerId id() const { return id_; }
+  State state() const { return fsm_.state(); }
+  bool established() const { return fsm_.state() == State::Established; }
+  bool finished() const;  // a dynamic peer that is down for good
+  PeerView view() const;
+  std::vector<Speaker::ReceivedRoute> received_routes() const;
+  std::vector<std::pair<Prefix, rib::AttrRef>> advertised_routes() const;
+
+  // Advertisement: re-evaluate these prefixes for this peer and send what changed.
+  void advertise(const std::vector<Prefix>& prefixes);
+  void send_table();  // the whole Loc-RIB, then End-of-RIB
+
+ private:
+  struct AdjInEntry {
+    rib::AttrRef attrs;  // pre-policy when soft-reconfiguration keeps it, else what was accepted
+    IpAddress next_hop;
+    bool accepted = false;
+  };
+  using AdjIn = std::unordered_map<Prefix, AdjInEntry>;
+
+  void run(const Actions& actions);
+  void arm_timer();
+  void connect();
+  void attach(std::shared_ptr<Connection> conn);
+  void close_connection(std::shared_ptr<Connection>& conn);
+  void read(std::shared_ptr<Connection> conn);
+  void on_data(const std::shared_ptr<Connection>& conn);
+  bool on_message(const std::shared_ptr<Connection>& conn, const Frame& frame);
+  void on_pending_open(const Open& open);
+  void on_open(const Open& open);
+  void on_update(const Update& update);
+  void on_established();
+  void on_down();
+  void send(Bytes message, const std::shared_ptr<Connection>& conn);
+  void send(Bytes message) { send(std::move(message), conn_); }
+  void event(Event e, const EventData& data = {});
+  Open local_open() const;
+  bool af_negotiated(config::Afi afi) const;
+  void learn(config::Afi afi, const Nlri& nlri, const PathAttributes& attrs, const IpAddress& next_hop);
+  void unlearn(config::Afi afi, const Nlri& nlri);
+  bool check_maximum_prefix(config::Afi afi);
+  void purge_routes();
+  std::optional<PathAttributes> export_attributes(const Prefix& prefix, const rib::Path& best) const;
+  void flush_advertisements(config::Afi afi, std::vector<std::pair<Prefix, rib::AttrRef>>& announce,
+                            std::vector<Prefix>& withdraw);
+  void set_socket_options(boost::asio::ip::tcp::socket& socket);
+
+  Speaker& speaker_;
+  PeerSettings settings_;
+  rib::PeerId id_;
+  Fsm fsm_;
+  boost::asio::steady_timer timer_;
+  boost::asio::steady_timer restart_timer_;  // maximum-prefix restart and GR restart time
+  std::shared_ptr<Connection> conn_;
+  std::shared_ptr<Connection> pending_;  // an incoming connection during OpenSent (RFC 4271 §6.8)
+  std::optional<Open> remote_open_;
+  DecodeContext dctx_;
+  EncodeContext ectx_;
+  std::vector<config::Afi> families_;  // negotiated and configured
+  bool peer_restart_capable_ = false;  // RFC 4724: the peer can keep our routes
+  uint16_t peer_restart_time_ = 0;
+  bool stale_ = false;  // holding stale routes after a GR-capable peer went away
+  std::map<config::Afi, AdjIn> adj_in_;
+  std::map<config::Afi, std::unordered_map<Prefix, rib::AttrRef>> adj_out_;
+  std::map<config::Afi, bool> max_prefix_warned_;
+  PeerCounters counters_;
+  std::chrono::system_clock::time_point state_since_ = std::chrono::system_clock::now();
+  bool max_prefix_down_ = false;
+};
+
+config::Afi afi_of(const Prefix& prefix);
+
+}  // namespace ridgeline::bgp

@@ -1,0 +1,298 @@
+#include "bgpd/server/speaker.h"
+
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "bgpd/server/peer.h"
+
+namespace ridgeline::bgp {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+void LoggingRouteSink::apply(const std::vector<rib::RouteChange>& changes) {
+  for (const auto& c : changes) {
+    std::string hops;
+    for (const auto& h : c.next_hops) hops += (hops.empty() ? "" : ",") + h.to_string();
+    spdlog::debug("fib (disabled): {} -> [{}]", c.prefix.to_string(), hops);
+  }
+}
+
+namespace {
+
+rib::DecisionOptions decision_options(const config::Bgp& b, config::Afi afi) {
+  rib::DecisionOptions o;
+  o.always_compare_med = b.always_compare_med;
+  o.multipath_relax = b.multipath_relax;
+  if (auto it = b.af.find(afi); it != b.af.end()) {
+    o.maximum_paths_ebgp = it->second.maximum_paths.value_or(1);
+    o.maximum_paths_ibgp = it->second.maximum_paths_ibgp.value_or(1);
+  }
+  return o;
+}
+
+IpAddress peer_ip(const tcp::endpoint& e) {
+  const auto a = e.address();
+  if (a.is_v4()) return IpAddress::v4(a.to_v4().to_uint());
+  if (a.to_v6().is_v4_mapped())
+    return IpAddress::v4(asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_uint());
+  auto b = a.to_v6().to_bytes();
+  return IpAddress::from_bytes(Family::V6, b);
+}
+
+// RFC 2385 keys on the listener, so a SYN from the peer is accepted (TCP_MD5SIG_EXT for ranges).
+void set_listener_md5(int fd, const Prefix& prefix, const std::string& password, bool v6_socket) {
+  tcp_md5sig sig{};
+  if (prefix.family() == Family::V4) {
+    if (v6_socket) {
+      auto* sin6 = reinterpret_cast<sockaddr_in6*>(&sig.tcpm_addr);
+      sin6->sin6_family = AF_INET6;
+      sin6->sin6_addr.s6_addr[10] = 0xff, sin6->sin6_addr.s6_addr[11] = 0xff;
+      std::memcpy(&sin6->sin6_addr.s6_addr[12], prefix.address().raw().data(), 4);
+    } else {
+      auto* sin = reinterpret_cast<sockaddr_in*>(&sig.tcpm_addr);
+      sin->sin_family = AF_INET;
+      std::memcpy(&sin->sin_addr, prefix.address().raw().data(), 4);
+    }
+  } else {
+    if (!v6_socket) return;
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&sig.tcpm_addr);
+    sin6->sin6_family = AF_INET6;
+    std::memcpy(&sin6->sin6_addr, prefix.address().raw().data(), 16);
+  }
+  sig.tcpm_keylen = static_cast<uint16_t>(password.size());
+  std::memcpy(sig.tcpm_key, password.data(), password.size());
+  const uint8_t max = max_prefix_length(prefix.family());
+  if (prefix.length() != max) {
+    sig.tcpm_flags = TCP_MD5SIG_FLAG_PREFIX;
+    sig.tcpm_prefixlen =
+        static_cast<uint8_t>(prefix.family() == Family::V4 && v6_socket ? 96 + prefix.length() : prefix.length());
+    setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG_EXT, &sig, sizeof(sig));
+  } else {
+    setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &sig, sizeof(sig));
+  }
+}
+
+}  // namespace
+
+Speaker::Speaker(asio::io_context& io, config::Config config, SpeakerOptions options, std::unique_ptr<RouteSink> sink)
+    : io_(io), config_(std::move(config)), options_(options), sink_(std::move(sink)), policy_(config_) {
+  const config::Bgp& b = *config_.bgp;
+  router_id_ = b.router_id ? b.router_id->v4_host_order() : 0;
+  // One decision option set: maximum-paths of IPv4 unicast (FRR keeps them per family; the
+  // MetalLB gateway uses the same for both). TODO per-family options in the Loc-RIB.
+  rib_.set_options(decision_options(b, config::Afi::Ipv4Unicast));
+}
+
+Speaker::~Speaker() = default;
+
+Peer* Speaker::add_peer(PeerSettings settings) {
+  const std::string name = settings.name;
+  auto peer = std::make_unique<Peer>(*this, std::move(settings), next_peer_id_++);
+  Peer* raw = peer.get();
+  peers_[name] = std::move(peer);
+  return raw;
+}
+
+bool Speaker::start(std::string& error) {
+  const config::Bgp& b = *config_.bgp;
+  if (router_id_ == 0) {
+    error = "bgp router-id is not set";
+    return false;
+  }
+  if (options_.port != 0) {
+    std::vector<tcp::endpoint> endpoints;
+    if (!options_.listen_address.empty()) {
+      endpoints.emplace_back(asio::ip::make_address(options_.listen_address), options_.port);
+    } else {
+      endpoints.emplace_back(tcp::v6(), options_.port);  // dual-stack: IPv4 arrives v4-mapped
+    }
+    for (const auto& ep : endpoints) {
+      auto acceptor = std::make_unique<tcp::acceptor>(io_);
+      boost::system::error_code ec;
+      acceptor->open(ep.protocol(), ec);
+      if (!ec && ep.protocol() == tcp::v6()) acceptor->set_option(asio::ip::v6_only(false), ec);
+      if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+      if (!ec) acceptor->bind(ep, ec);
+      if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+      if (ec) {
+        error = "cannot listen on port " + std::to_string(options_.port) + ": " + ec.message();
+        return false;
+      }
+      const bool v6 = ep.protocol() == tcp::v6();
+      for (const auto& n : b.neighbors) {
+        if (n.is_peer_group) continue;
+        const config::Neighbor* g = n.peer_group ? b.find_neighbor(*n.peer_group) : nullptr;
+        auto pw = n.password ? n.password : (g ? g->password : std::nullopt);
+        if (auto a = IpAddress::parse(n.name); a && pw)
+          set_listener_md5(acceptor->native_handle(), Prefix(*a, 128), *pw, v6);
+      }
+      for (const auto& r : b.listen_ranges) {
+        const config::Neighbor* g = b.find_neighbor(r.peer_group);
+        if (g && g->password) set_listener_md5(acceptor->native_handle(), r.prefix, *g->password, v6);
+      }
+      accept_loop(*acceptor);
+      acceptors_.push_back(std::move(acceptor));
+    }
+  }
+  for (const auto& n : b.neighbors) {
+    if (n.is_peer_group) continue;
+    auto address = IpAddress::parse(n.name);
+    if (!address) continue;
+    const config::Neighbor* g = n.peer_group ? b.find_neighbor(*n.peer_group) : nullptr;
+    add_peer(resolve_peer_settings(b, &n, g, *address))->start();
+  }
+  originate_networks();
+  return true;
+}
+
+void Speaker::originate_networks() {
+  const config::Bgp& b = *config_.bgp;
+  for (const auto& [afi, af] : b.af) {
+    for (const auto& net : af.networks) {
+      PathAttributes a;
+      a.origin = Origin::Igp;
+      a.as_path = AsPath{};
+      if (net.route_map && policy_.route_map(*net.route_map, net.prefix, a) != policy::Verdict::Permit) continue;
+      rib_.update(net.prefix, rib::Path{rib::kLocalPeer, 0, store_.intern(std::move(a)), IpAddress{}});
+    }
+  }
+  routes_changed();
+}
+
+void Speaker::stop() {
+  stopping_ = true;
+  for (auto& a : acceptors_) {
+    boost::system::error_code ec;
+    a->close(ec);
+  }
+  // With graceful restart configured the kernel keeps our routes: stop without purging them.
+  const bool keep = config_.bgp->graceful_restart;
+  for (auto& [name, peer] : peers_) peer->stop(keep);
+  if (!keep) routes_changed();
+}
+
+void Speaker::accept_loop(tcp::acceptor& acceptor) {
+  acceptor.async_accept([this, &acceptor](const boost::system::error_code& ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopping_) return;
+      spdlog::warn("accept: {}", ec.message());
+    } else {
+      on_accept(std::move(socket));
+    }
+    accept_loop(acceptor);
+  });
+}
+
+void Speaker::on_accept(tcp::socket socket) {
+  boost::system::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec) return;
+  const IpAddress address = peer_ip(remote);
+  const config::Bgp& b = *config_.bgp;
+  auto it = peers_.find(address.to_string());
+  if (it == peers_.end()) {
+    const config::ListenRange* range = find_listen_range(b, address);
+    if (!range) {
+      spdlog::info("refused a connection from {}: not a neighbor and in no listen range", address.to_string());
+      return;
+    }
+    if (dynamic_peers_ >= b.listen_limit) {
+      spdlog::warn("refused a connection from {}: bgp listen limit {} reached", address.to_string(), b.listen_limit);
+      return;
+    }
+    const config::Neighbor* group = b.find_neighbor(range->peer_group);
+    Peer* peer = add_peer(resolve_peer_settings(b, nullptr, group, address));
+    ++dynamic_peers_;
+    spdlog::info("{}: dynamic neighbor from listen range {} (peer-group {})", address.to_string(),
+                 range->prefix.to_string(), range->peer_group);
+    if (!peer->accept(std::move(socket))) peer_finished(peer);
+    return;
+  }
+  if (!it->second->accept(std::move(socket))) {
+    spdlog::info("{}: refused a second connection in state {}", address.to_string(), to_string(it->second->state()));
+  }
+}
+
+void Speaker::peer_finished(Peer* peer) {
+  if (!peer->settings().dynamic) return;
+  const std::string name = peer->settings().name;
+  // Deferred: the peer is usually on the call stack.
+  asio::post(io_, [this, name] {
+    auto it = peers_.find(name);
+    if (it == peers_.end() || !it->second->finished()) return;
+    spdlog::info("{}: dynamic neighbor removed", name);
+    rib_.withdraw_peer(it->second->id());
+    peers_.erase(it);
+    --dynamic_peers_;
+    routes_changed();
+  });
+}
+
+void Speaker::peer_established(Peer* peer) {
+  // After the current input is processed, so the table it gets is settled.
+  const std::string name = peer->settings().name;
+  asio::post(io_, [this, name] {
+    auto it = peers_.find(name);
+    if (it != peers_.end() && it->second->established()) it->second->send_table();
+  });
+}
+
+std::vector<Peer*> Speaker::established_peers() {
+  std::vector<Peer*> out;
+  for (auto& [name, p] : peers_) {
+    if (p->established()) out.push_back(p.get());
+  }
+  return out;
+}
+
+void Speaker::routes_changed() {
+  // Coalesce: every message read in this turn of the loop is decided once.
+  if (drain_scheduled_) return;
+  drain_scheduled_ = true;
+  asio::post(io_, [this] {
+    drain_scheduled_ = false;
+    rib::RibChanges changes = rib_.drain();
+    if (!changes.fib.empty()) sink_->apply(changes.fib);
+    if (!changes.best_changed.empty()) {
+      for (Peer* p : established_peers()) p->advertise(changes.best_changed);
+    }
+    store_.collect();
+  });
+}
+
+std::vector<PeerView> Speaker::peers() const {
+  std::vector<PeerView> out;
+  for (const auto& [name, p] : peers_) out.push_back(p->view());
+  return out;
+}
+
+const Peer* Speaker::find_peer(const std::string& name) const {
+  auto it = peers_.find(name);
+  return it == peers_.end() ? nullptr : it->second.get();
+}
+
+std::vector<Speaker::ReceivedRoute> Speaker::received_routes(const std::string& peer) const {
+  const Peer* p = find_peer(peer);
+  return p ? p->received_routes() : std::vector<ReceivedRoute>{};
+}
+
+std::vector<std::pair<Prefix, rib::AttrRef>> Speaker::advertised_routes(const std::string& peer) const {
+  const Peer* p = find_peer(peer);
+  return p ? p->advertised_routes() : std::vector<std::pair<Prefix, rib::AttrRef>>{};
+}
+
+bool Speaker::clear_peer(const std::string& name) {
+  bool any = false;
+  for (auto& [n, p] : peers_) {
+    if (name == "*" || n == name) {
+      p->clear();
+      any = true;
+    }
+  }
+  return any;
+}
+
+}  // namespace ridgeline::bgp

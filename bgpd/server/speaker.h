@@ -1,0 +1,128 @@
+#pragma once
+// The BGP speaker: the peers, their TCP connections, the Loc-RIB and advertisement, on one
+// Boost.Asio io_context thread. Everything here runs on that thread; other threads post to it.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bgpd/policy/policy.h"
+#include "bgpd/server/peer_settings.h"
+#include "bgpd/session/fsm.h"
+#include "common/asio.h"
+#include "common/config/model.h"
+#include "rib/loc_rib.h"
+
+namespace ridgeline::bgp {
+
+// Where Loc-RIB forwarding changes go: the fib library, or a log with --no-fib.
+class RouteSink {
+ public:
+  virtual ~RouteSink() = default;
+  virtual void apply(const std::vector<rib::RouteChange>& changes) = 0;
+};
+
+// Logs every change; keeps nothing. Used with --no-fib until the fib library is wired in.
+class LoggingRouteSink : public RouteSink {
+ public:
+  void apply(const std::vector<rib::RouteChange>& changes) override;
+};
+
+struct SpeakerOptions {
+  uint16_t port = 179;         // 0: do not listen
+  std::string listen_address;  // empty: all addresses, both families
+};
+
+class Peer;
+
+struct PeerCounters {
+  uint64_t messages_in = 0, messages_out = 0;
+  uint64_t updates_in = 0, updates_out = 0;
+  uint64_t notifications_in = 0, notifications_out = 0;
+  uint64_t established_count = 0;
+  uint64_t treat_as_withdraw = 0;
+};
+
+// What the API shows of one peer.
+struct PeerView {
+  std::string name;
+  IpAddress address;
+  std::optional<std::string> peer_group;
+  bool dynamic = false;
+  uint32_t local_as = 0;
+  uint32_t remote_as = 0;  // as learned from OPEN, or configured
+  State state = State::Idle;
+  std::optional<uint32_t> remote_router_id;
+  uint16_t hold_time = 0, keepalive = 0;
+  std::chrono::system_clock::time_point state_since;
+  PeerCounters counters;
+  std::map<config::Afi, uint64_t> prefixes_received, prefixes_accepted, prefixes_advertised;
+  std::optional<Notification> last_error;
+  bool last_error_sent = false;
+  std::vector<std::string> capabilities;  // negotiated, by name
+  bool ebgp_policy_missing = false;       // RFC 8212 blocks this eBGP peer (no policy in or out)
+  std::string description;
+};
+
+class Speaker {
+ public:
+  Speaker(boost::asio::io_context& io, config::Config config, SpeakerOptions options, std::unique_ptr<RouteSink> sink);
+  ~Speaker();
+
+  // Opens the listening sockets and starts every configured neighbor.
+  bool start(std::string& error);
+  // Stops every session with Cease/Administrative Shutdown (or silently, for a graceful-restart
+  // stop that keeps the routes in the kernel), then closes the listeners.
+  void stop();
+
+  const config::Config& config() const { return config_; }
+  const rib::LocRib& loc_rib() const { return rib_; }
+  std::vector<PeerView> peers() const;
+  // The peer's Adj-RIB-In (pre-policy when soft-reconfiguration inbound keeps it, else post).
+  struct ReceivedRoute {
+    Prefix prefix;
+    rib::AttrRef attrs;
+    IpAddress next_hop;
+    bool accepted = false;  // false: denied by inbound policy (visible with soft-reconfiguration)
+  };
+  std::vector<ReceivedRoute> received_routes(const std::string& peer) const;
+  std::vector<std::pair<Prefix, rib::AttrRef>> advertised_routes(const std::string& peer) const;
+  const Peer* find_peer(const std::string& name) const;
+
+  // Hard reset of one peer (or all with "*"): Cease/Administrative Reset, then reconnect.
+  bool clear_peer(const std::string& name);
+
+  // Internal, for Peer.
+  boost::asio::io_context& io() { return io_; }
+  rib::LocRib& rib() { return rib_; }
+  rib::AttributeStore& attributes() { return store_; }
+  const policy::Policy& policy() const { return policy_; }
+  uint32_t router_id() const { return router_id_; }
+  void routes_changed();              // after input: decide, program the FIB, advertise
+  void peer_finished(Peer* peer);     // a dynamic peer is down for good: remove it
+  void peer_established(Peer* peer);  // send it the current table
+  std::vector<Peer*> established_peers();
+
+ private:
+  void accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
+  void on_accept(boost::asio::ip::tcp::socket socket);
+  Peer* add_peer(PeerSettings settings);
+  void originate_networks();
+
+  boost::asio::io_context& io_;
+  config::Config config_;
+  SpeakerOptions options_;
+  std::unique_ptr<RouteSink> sink_;
+  policy::Policy policy_;
+  uint32_t router_id_ = 0;
+  rib::AttributeStore store_;
+  rib::LocRib rib_;
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  std::map<std::string, std::unique_ptr<Peer>> peers_;  // by name (address text)
+  rib::PeerId next_peer_id_ = 1;
+  size_t dynamic_peers_ = 0;
+  bool stopping_ = false;
+  bool drain_scheduled_ = false;
+};
+
+}  // namespace ridgeline::bgp

@@ -1,0 +1,280 @@
+#include "cli/commands.h"
+
+#include <fmt/format.h>
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+
+#include <sstream>
+#include <vector>
+
+#include "ridgeline/v1/bgp.grpc.pb.h"
+#include "ridgeline/v1/system.grpc.pb.h"
+#include "ridgeline/version.h"
+
+namespace ridgeline::cli {
+
+namespace v1 = ridgeline::v1;
+
+namespace {
+
+std::vector<std::string> words(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+std::string json(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions o;
+  o.add_whitespace = true;
+  o.preserve_proto_field_names = false;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
+  return out;
+}
+
+std::string uptime(int64_t s) {
+  if (s >= 86400) return fmt::format("{}d{:02}h{:02}m", s / 86400, s / 3600 % 24, s / 60 % 60);
+  return fmt::format("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+}
+
+}  // namespace
+
+struct Shell::Impl {
+  explicit Impl(std::string dir) : run_dir(std::move(dir)) {}
+  std::string run_dir;
+  std::unique_ptr<v1::BgpService::Stub> bgp;
+
+  v1::BgpService::Stub& bgp_stub() {
+    if (!bgp)
+      bgp = v1::BgpService::NewStub(
+          grpc::CreateChannel("unix:" + run_dir + "/bgpd.sock", grpc::InsecureChannelCredentials()));
+    return *bgp;
+  }
+
+  int failed(const grpc::Status& s, std::ostream& err) {
+    if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      err << "% bgpd is not running (no answer on " << run_dir << "/bgpd.sock)\n";
+    } else {
+      err << "% " << s.error_message() << "\n";
+    }
+    return 1;
+  }
+
+  static std::unique_ptr<grpc::ClientContext> context() {
+    auto c = std::make_unique<grpc::ClientContext>();
+    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(15));
+    return c;
+  }
+
+  int summary(bool as_json, std::ostream& out, std::ostream& err) {
+    v1::GetSummaryResponse r;
+    auto ctx = context();
+    auto s = bgp_stub().GetSummary(ctx.get(), {}, &r);
+    if (!s.ok()) return failed(s, err);
+    if (as_json) {
+      out << json(r) << "\n";
+      return 0;
+    }
+    out << fmt::format("BGP router identifier {}, local AS number {}\n", r.router_id(), r.local_as());
+    out << fmt::format("RIB entries {}, using {} paths and {} attribute sets\n\n", r.prefixes(), r.paths(),
+                       r.attribute_sets());
+    out << fmt::format("{:<26} {:>10} {:>9} {:>9} {:>10} {:<12} {:>8}  {}\n", "Neighbor", "AS", "MsgRcvd", "MsgSent",
+                       "Up/Down", "State", "PfxRcd", "PfxSnt");
+    for (const auto& n : r.neighbors()) {
+      uint64_t rcvd = 0, sent = 0;
+      for (const auto& p : n.prefixes()) rcvd += p.accepted(), sent += p.advertised();
+      std::string state = n.state() == "Established" ? std::to_string(rcvd) : n.state();
+      if (n.policy_missing() && n.state() == "Established") state = "(Policy)";
+      const std::string name = n.address() + (n.dynamic() ? "*" : "");
+      out << fmt::format("{:<26} {:>10} {:>9} {:>9} {:>10} {:<12} {:>8}  {}\n", name, n.remote_as(), n.messages_in(),
+                         n.messages_out(), uptime(n.state_seconds()), n.state() == "Established" ? "" : n.state(),
+                         n.state() == "Established" ? state : "",
+                         n.state() == "Established" ? std::to_string(sent) : "");
+    }
+    out << fmt::format("\nTotal number of neighbors {}\n", r.neighbors_size());
+    bool dynamic = false;
+    for (const auto& n : r.neighbors()) dynamic |= n.dynamic();
+    if (dynamic) out << "* - dynamic neighbor\n";
+    return 0;
+  }
+
+  int neighbors(const std::string& address, bool as_json, std::ostream& out, std::ostream& err) {
+    v1::ListNeighborsRequest req;
+    req.set_address(address);
+    v1::ListNeighborsResponse r;
+    auto ctx = context();
+    auto s = bgp_stub().ListNeighbors(ctx.get(), req, &r);
+    if (!s.ok()) return failed(s, err);
+    if (as_json) {
+      out << json(r) << "\n";
+      return 0;
+    }
+    for (const auto& n : r.neighbors()) {
+      out << fmt::format("BGP neighbor is {}, remote AS {}, local AS {}, {} link\n", n.address(), n.remote_as(),
+                         n.local_as(), n.remote_as() == n.local_as() ? "internal" : "external");
+      if (!n.description().empty()) out << " Description: " << n.description() << "\n";
+      if (!n.peer_group().empty())
+        out << " Member of peer-group " << n.peer_group() << (n.dynamic() ? " (dynamic, from a listen range)" : "")
+            << "\n";
+      out << fmt::format("  BGP state = {}, for {}\n", n.state(), uptime(n.state_seconds()));
+      if (!n.router_id().empty()) out << "  Remote router ID " << n.router_id() << "\n";
+      out << fmt::format("  Hold time is {}, keepalive interval is {} seconds\n", n.hold_time(), n.keepalive());
+      if (n.capabilities_size()) {
+        out << "  Negotiated capabilities:";
+        for (const auto& c : n.capabilities()) out << " " << c;
+        out << "\n";
+      }
+      out << fmt::format(
+          "  Messages: {} received, {} sent; updates {} received, {} sent; notifications {} received, {} sent\n",
+          n.messages_in(), n.messages_out(), n.updates_in(), n.updates_out(), n.notifications_in(),
+          n.notifications_out());
+      for (const auto& p : n.prefixes()) {
+        out << fmt::format("  {}: {} received, {} accepted, {} advertised\n", p.afi(), p.received(), p.accepted(),
+                           p.advertised());
+      }
+      if (n.has_last_error()) {
+        out << fmt::format("  Last error: {} ({})\n", n.last_error().text(),
+                           n.last_error().sent() ? "sent" : "received");
+      }
+      if (n.policy_missing()) out << "  Inbound updates discarded: no policy for this eBGP neighbor (RFC 8212)\n";
+      out << "\n";
+    }
+    return 0;
+  }
+
+  int routes(const v1::ListRoutesRequest& req, bool as_json, std::ostream& out, std::ostream& err) {
+    auto ctx = context();
+    auto reader = bgp_stub().ListRoutes(ctx.get(), req);
+    std::vector<v1::Route> routes;
+    for (v1::Route r; reader->Read(&r);) routes.push_back(r);
+    auto s = reader->Finish();
+    if (!s.ok()) return failed(s, err);
+    if (as_json) {
+      out << "[";
+      for (size_t i = 0; i < routes.size(); ++i) out << (i ? ",\n" : "\n") << json(routes[i]);
+      out << "\n]\n";
+      return 0;
+    }
+    if (!req.prefix().empty() && !req.longer_prefixes() && req.table() == v1::ListRoutesRequest::LOC_RIB) {
+      for (const auto& r : routes) {
+        out << "BGP routing table entry for " << r.prefix() << "\n";
+        out << "Paths: (" << r.paths_size() << " available";
+        for (const auto& p : r.paths()) {
+          if (p.best()) out << ", best #" << (&p - &r.paths()[0]) + 1;
+        }
+        out << ")\n";
+        for (const auto& p : r.paths()) {
+          out << "  " << (p.as_path().empty() ? "Local" : p.as_path()) << "\n";
+          out << "    " << (p.next_hop().empty() ? "0.0.0.0" : p.next_hop()) << " from " << p.peer() << "\n";
+          out << "      Origin " << p.origin();
+          if (p.has_med()) out << ", metric " << p.med();
+          if (p.has_local_pref()) out << ", localpref " << p.local_pref();
+          out << (p.eligible() ? ", valid" : ", next hop unusable") << (p.best() ? ", best" : "")
+              << (p.multipath() ? ", multipath" : "") << (p.stale() ? ", stale" : "") << "\n";
+          if (!p.best()) out << "      Not best: lost on " << p.reason() << "\n";
+          if (p.communities_size()) {
+            out << "      Community:";
+            for (const auto& c : p.communities()) out << " " << c;
+            out << "\n";
+          }
+          if (p.large_communities_size()) {
+            out << "      Large Community:";
+            for (const auto& c : p.large_communities()) out << " " << c;
+            out << "\n";
+          }
+        }
+      }
+      if (routes.empty()) out << "% Network not in table\n";
+      return 0;
+    }
+    out << "Status codes: * valid, > best, = multipath, S stale, f filtered by inbound policy\n\n";
+    out << fmt::format("   {:<24} {:<26} {:>8} {:>8}  {}\n", "Network", "Next Hop", "Metric", "LocPrf", "Path");
+    for (const auto& r : routes) {
+      for (const auto& p : r.paths()) {
+        std::string flags;
+        flags += p.accepted() ? (p.eligible() ? "*" : " ") : "f";
+        flags += p.best() ? ">" : (p.multipath() ? "=" : " ");
+        if (p.stale()) flags[0] = 'S';
+        out << fmt::format("{:<3}{:<24} {:<26} {:>8} {:>8}  {} {}\n", flags, r.prefix(), p.next_hop(),
+                           p.has_med() ? std::to_string(p.med()) : "",
+                           p.has_local_pref() ? std::to_string(p.local_pref()) : "", p.as_path(),
+                           p.origin() == "IGP" ? "i" : (p.origin() == "EGP" ? "e" : "?"));
+      }
+    }
+    out << fmt::format("\nDisplayed {} routes\n", routes.size());
+    return 0;
+  }
+
+  int clear(const std::string& address, std::ostream& err) {
+    v1::ClearNeighborRequest req;
+    req.set_address(address);
+    v1::ClearNeighborResponse r;
+    auto ctx = context();
+    auto s = bgp_stub().ClearNeighbor(ctx.get(), req, &r);
+    return s.ok() ? 0 : failed(s, err);
+  }
+};
+
+Shell::Shell(std::string run_dir) : impl_(std::make_unique<Impl>(std::move(run_dir))) {}
+Shell::~Shell() = default;
+
+int Shell::run(const std::string& line, std::ostream& out, std::ostream& err) {
+  auto w = words(line);
+  const bool as_json = !w.empty() && w.back() == "json";
+  if (as_json) w.pop_back();
+  auto is = [&](size_t i, const char* s) { return i < w.size() && w[i] == s; };
+  if (is(0, "show") && is(1, "version")) {
+    out << "rlsh (ridgeline) " << kVersion << "\n";
+    return 0;
+  }
+  if (is(0, "show") && is(1, "bgp") && is(2, "summary") && w.size() == 3) return impl_->summary(as_json, out, err);
+  if (is(0, "show") && is(1, "bgp") && is(2, "neighbors")) {
+    if (w.size() <= 4) return impl_->neighbors(w.size() == 4 ? w[3] : "", as_json, out, err);
+    if (w.size() == 5 && (is(4, "received-routes") || is(4, "advertised-routes") || is(4, "routes"))) {
+      v1::ListRoutesRequest req;
+      req.set_neighbor(w[3]);
+      req.set_table(is(4, "received-routes")     ? v1::ListRoutesRequest::ADJ_RIB_IN
+                    : is(4, "advertised-routes") ? v1::ListRoutesRequest::ADJ_RIB_OUT
+                                                 : v1::ListRoutesRequest::LOC_RIB);
+      int status = impl_->routes(req, as_json, out, err);
+      if (!req.afi().empty() || status) return status;
+      req.set_afi("ipv6-unicast");
+      return as_json ? status : impl_->routes(req, false, out, err);
+    }
+  }
+  // show ip bgp [...], show bgp ipv6 [...], show bgp ipv4 unicast [...]
+  size_t i = 0;
+  v1::ListRoutesRequest req;
+  if (is(0, "show") && is(1, "ip") && is(2, "bgp")) {
+    i = 3;
+  } else if (is(0, "show") && is(1, "bgp") && is(2, "ipv6")) {
+    req.set_afi("ipv6-unicast");
+    i = is(3, "unicast") ? 4 : 3;
+  } else if (is(0, "show") && is(1, "bgp") && is(2, "ipv4")) {
+    i = is(3, "unicast") ? 4 : 3;
+  }
+  if (i) {
+    if (is(i, "community") && i + 2 == w.size()) {
+      req.set_community(w[i + 1]);
+    } else if (is(i, "large-community") && i + 2 == w.size()) {
+      req.set_large_community(w[i + 1]);
+    } else if (i < w.size()) {
+      req.set_prefix(w[i]);
+      if (is(i + 1, "longer-prefixes")) req.set_longer_prefixes(true);
+      if (w.size() > i + 1 + req.longer_prefixes()) {
+        err << "% Unknown command: " << line << "\n";
+        return 1;
+      }
+    }
+    return impl_->routes(req, as_json, out, err);
+  }
+  if (is(0, "clear") && (is(1, "bgp") || (is(1, "ip") && is(2, "bgp")))) {
+    const size_t a = is(1, "ip") ? 3 : 2;
+    if (a + 1 == w.size()) return impl_->clear(w[a], err);
+  }
+  err << "% Unknown command: " << line << "\n";
+  return 1;
+}
+
+}  // namespace ridgeline::cli

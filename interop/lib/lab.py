@@ -1,0 +1,206 @@
+"""Network-namespace labs for interop tests: unique names, always removed, real daemons.
+
+A Lab makes one "gateway" namespace holding a bridge and any number of "node" namespaces, each
+joined to the bridge by a veth pair. Daemons are started directly (no systemd) with their own
+config, pid and socket paths under the lab's temporary directory. Every address lives inside the
+namespaces the lab made.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD_BIN = os.environ.get("RIDGELINE_BIN", os.path.join(ROOT, "build", "bin"))
+SKIP = 77  # ctest SKIP_RETURN_CODE
+
+
+class LabError(AssertionError):
+    pass
+
+
+def sh(*args, check=True, capture=False, timeout=30):
+    return subprocess.run(list(args), check=check, capture_output=capture, text=True, timeout=timeout)
+
+
+def require_root_and_tools(*tools):
+    """Returns a reason to skip, or None."""
+    if os.geteuid() != 0:
+        return "needs root for network namespaces"
+    for t in tools:
+        if not shutil.which(t) and not os.path.exists(t):
+            return f"{t} is not installed"
+    probe = f"rlprobe{os.getpid()}"
+    if subprocess.run(["ip", "netns", "add", probe], capture_output=True).returncode != 0:
+        return "cannot create network namespaces here"
+    subprocess.run(["ip", "netns", "del", probe], capture_output=True)
+    return None
+
+
+def wait_until(what, predicate, timeout=60.0, interval=0.2, on_timeout=None):
+    """Polls predicate() until it returns a truthy value; fails with a message that says what."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+        except Exception as e:  # noqa: BLE001 - a failing probe is a "not yet"
+            last = e
+        if last and not isinstance(last, Exception):
+            return last
+        time.sleep(interval)
+    detail = on_timeout() if on_timeout else ""
+    raise LabError(f"timed out after {timeout:.0f}s waiting for {what}; last seen: {last!r}\n{detail}")
+
+
+class Lab:
+    def __init__(self, name, subnet="10.0.1", gateway_host=1):
+        self.tag = f"rl{name[:6]}{os.getpid() % 100000}"
+        self.dir = tempfile.mkdtemp(prefix=f"ridgeline-{name}-")
+        os.chmod(self.dir, 0o755)
+        self.subnet = subnet
+        self.gw = f"{self.tag}gw"
+        self.gw_addr = f"{subnet}.{gateway_host}"
+        self.namespaces = []
+        self.procs = []
+        self.nodes = {}
+
+    # --- topology ---
+    def __enter__(self):
+        try:
+            self._ns(self.gw)
+            self.ip(self.gw, "link", "add", "br0", "type", "bridge")
+            self.ip(self.gw, "link", "set", "br0", "up")
+            self.ip(self.gw, "addr", "add", f"{self.gw_addr}/24", "dev", "br0")
+            self.ip(self.gw, "-6", "addr", "add", f"2001:db8:1::{self.gw_addr.split('.')[-1]}/64", "dev", "br0", "nodad")
+        except Exception:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def _ns(self, ns):
+        sh("ip", "netns", "add", ns)
+        self.namespaces.append(ns)
+        sh("ip", "-n", ns, "link", "set", "lo", "up")
+
+    def ip(self, ns, *args):
+        return sh("ip", "-n", ns, *args)
+
+    def add_node(self, name, host):
+        """A node namespace at SUBNET.host (and 2001:db8:1::host), on the gateway's bridge."""
+        ns = f"{self.tag}{name}"
+        self._ns(ns)
+        a, b = f"{self.tag[:6]}{host}a", f"{self.tag[:6]}{host}b"
+        sh("ip", "link", "add", a, "netns", self.gw, "type", "veth", "peer", "name", "eth0", "netns", ns)
+        self.ip(self.gw, "link", "set", a, "master", "br0")
+        self.ip(self.gw, "link", "set", a, "up")
+        self.ip(ns, "link", "set", "eth0", "up")
+        self.ip(ns, "addr", "add", f"{self.subnet}.{host}/24", "dev", "eth0")
+        self.ip(ns, "-6", "addr", "add", f"2001:db8:1::{host}/64", "dev", "eth0", "nodad")
+        self.nodes[name] = {"ns": ns, "addr": f"{self.subnet}.{host}", "addr6": f"2001:db8:1::{host}"}
+        return self.nodes[name]
+
+    def close(self):
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.kill()
+                try:
+                    p.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    pass
+        for ns in reversed(self.namespaces):
+            pids = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True).stdout.split()
+            for pid in pids:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        self.namespaces = []
+        if os.environ.get("RIDGELINE_KEEP_LAB_DIR"):
+            print(f"lab files kept in {self.dir}")
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # --- daemons ---
+    def path(self, *parts):
+        p = os.path.join(self.dir, *parts)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        return p
+
+    def spawn(self, ns, argv, log):
+        with open(log, "w") as f:  # the child keeps its own copy of the descriptor
+            p = subprocess.Popen(["ip", "netns", "exec", ns, *argv], stdout=f, stderr=subprocess.STDOUT)
+        self.procs.append(p)
+        return p
+
+    def start_bgpd(self, config_text, name="gw", extra=()):
+        run = self.path(name, "run", "x")[:-2]
+        conf = self.path(name, "ridgeline.conf")
+        with open(conf, "w") as f:
+            f.write(config_text)
+        log = self.path(name, "bgpd.log")
+        proc = self.spawn(self.gw, [os.path.join(BUILD_BIN, "bgpd"), "-f", conf, "--run-dir", run, "--no-fib",
+                                    "--log-level", "debug", *extra], log)
+        gw = Gateway(self, run, log, proc)
+        wait_until("bgpd to serve its API", lambda: proc.poll() is None and os.path.exists(os.path.join(run, "bgpd.sock")),
+                   timeout=20, on_timeout=gw.logs)
+        return gw
+
+    def start_frr(self, node, config_text):
+        """FRR's bgpd in a node namespace, without zebra, with its own pid and vty socket dirs."""
+        d = self.path(node, "frr", "x")[:-2]
+        os.chmod(d, 0o777)
+        conf = os.path.join(d, "frr.conf")
+        with open(conf, "w") as f:
+            f.write(config_text)
+        ns = self.nodes[node]["ns"]
+        log = os.path.join(d, "bgpd.log")
+        p = self.spawn(ns, ["/usr/lib/frr/bgpd", "-f", conf, "-i", os.path.join(d, "bgpd.pid"), "-Z", "-S",
+                            "-P", "0", "--vty_socket", d, "-z", os.path.join(d, "zserv.api"),
+                            "--log", f"file:{log}"], os.path.join(d, "stdout.log"))
+        self.nodes[node]["frr"] = p
+        self.nodes[node]["frr_dir"] = d
+        return p
+
+    def vtysh(self, node, command):
+        n = self.nodes[node]
+        r = sh("ip", "netns", "exec", n["ns"], "vtysh", "--vty_socket", n["frr_dir"], "-c", command,
+               check=False, capture=True)
+        return r.stdout
+
+
+class Gateway:
+    def __init__(self, lab, run_dir, log, proc):
+        self.lab, self.run_dir, self.log, self.proc = lab, run_dir, log, proc
+
+    def rlsh(self, *commands, check=True):
+        argv = [os.path.join(BUILD_BIN, "rlsh"), "--run-dir", self.run_dir]
+        for c in commands:
+            argv += ["-c", c]
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        if check and r.returncode != 0:
+            raise LabError(f"rlsh {commands} failed: {r.stderr}")
+        return r.stdout
+
+    def json(self, command):
+        return json.loads(self.rlsh(command + " json"))
+
+    def route(self, prefix):
+        routes = self.json(f"show ip bgp {prefix}" if ":" not in prefix else f"show bgp ipv6 {prefix}")
+        return routes[0] if routes else None
+
+    def logs(self, lines=60):
+        try:
+            with open(self.log) as f:
+                tail = f.readlines()[-lines:]
+        except OSError:
+            tail = []
+        return "--- bgpd log (tail) ---\n" + "".join(tail)
