@@ -87,7 +87,8 @@ void Peer::clear() {
 }
 
 bool Peer::finished() const {
-  return settings_.dynamic && fsm_.state() == State::Idle && !conn_ && !pending_;
+  // A dynamic peer holding stale routes for graceful restart is kept until they are swept.
+  return settings_.dynamic && fsm_.state() == State::Idle && !conn_ && !pending_ && !stale_;
 }
 
 void Peer::event(Event e, const EventData& data) {
@@ -520,6 +521,7 @@ void Peer::on_down() {
       for (auto& [afi, in] : adj_in_) in.clear();
       stale_ = false;
       speaker_.routes_changed();
+      if (finished()) speaker_.peer_finished(this);
     });
     spdlog::info("{}: graceful restart: keeping its routes as stale", settings_.name);
   } else {

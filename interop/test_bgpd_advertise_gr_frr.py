@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Advertisement to an upstream FRR router, and graceful restart of a node (issue: bgpd).
+
+- bgpd re-advertises a node's /32 upstream with next-hop-self and an outbound route-map that adds
+  a community; the upstream FRR sees AS path "64512 64601" and both communities.
+- The node's FRR has graceful restart: after `kill -9` its route stays, marked stale, and after
+  it restarts and sends End-of-RIB the route is fresh again.
+"""
+import json
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from lab import SKIP, Lab, require_root_and_tools, wait_until  # noqa: E402
+
+GATEWAY_CONF = """router bgp 64512
+ bgp router-id 10.0.1.1
+ bgp graceful-restart
+ neighbor NODES peer-group
+ neighbor NODES remote-as external
+ neighbor NODES timers 3 9
+ bgp listen range 10.0.1.0/24 peer-group NODES
+ neighbor 10.0.1.254 remote-as 64999
+ address-family ipv4 unicast
+  neighbor NODES prefix-list METALLB in
+  neighbor 10.0.1.254 next-hop-self
+  neighbor 10.0.1.254 route-map TO-UPSTREAM out
+  neighbor 10.0.1.254 prefix-list NONE in
+  maximum-paths 64
+ exit-address-family
+exit
+ip prefix-list METALLB seq 10 permit 10.0.1.0/24 le 32
+ip prefix-list NONE seq 10 deny any
+route-map TO-UPSTREAM permit 10
+ match ip address prefix-list METALLB
+ set community 64512:1 additive
+"""
+
+NODE_CONF = """router bgp 64601
+ bgp router-id 10.0.1.11
+ bgp graceful-restart
+ no bgp ebgp-requires-policy
+ no bgp network import-check
+ neighbor 10.0.1.1 remote-as 64512
+ neighbor 10.0.1.1 timers 3 9
+ address-family ipv4 unicast
+  network 10.0.1.100/32 route-map SVC
+ exit-address-family
+route-map SVC permit 10
+ set community 64500:100
+"""
+
+UPSTREAM_CONF = """router bgp 64999
+ bgp router-id 10.0.1.254
+ no bgp ebgp-requires-policy
+ neighbor 10.0.1.1 remote-as 64512
+"""
+
+
+class AdvertiseAndGracefulRestart(unittest.TestCase):
+    def test_upstream_sees_the_service_and_a_restarting_node_keeps_it(self):
+        with Lab("advgr") as lab:
+            gw = lab.start_bgpd(GATEWAY_CONF)
+            lab.add_node("n1", 11)
+            lab.add_node("up", 254)
+            lab.start_frr("n1", NODE_CONF)
+            lab.start_frr("up", UPSTREAM_CONF)
+
+            def upstream_route():
+                out = lab.vtysh("up", "show bgp ipv4 unicast 10.0.1.100/32 json")
+                data = json.loads(out) if out.strip() else {}
+                paths = data.get("paths", [])
+                return paths[0] if paths else None
+
+            path = wait_until("the upstream FRR to learn 10.0.1.100/32", upstream_route, timeout=60,
+                              on_timeout=lambda: gw.rlsh("show bgp summary") + gw.logs())
+            self.assertEqual(path["aspath"]["string"], "64512 64601")
+            self.assertEqual(path["nexthops"][0]["ip"], "10.0.1.1")
+            self.assertEqual(sorted(path["community"]["list"]), ["64500:100", "64512:1"])
+            advertised = gw.json("show bgp neighbors 10.0.1.254 advertised-routes")
+            self.assertEqual([r["prefix"] for r in advertised], ["10.0.1.100/32"])
+
+            # The node's bgpd dies without a word: its route stays, stale.
+            wait_until("the gateway to have the node's route",
+                       lambda: gw.route("10.0.1.100/32") and gw.route("10.0.1.100/32").get("fibNextHops") == ["10.0.1.11"],
+                       timeout=30)
+            lab.nodes["n1"]["frr"].kill()
+
+            def stale():
+                r = gw.route("10.0.1.100/32")
+                return r and r["paths"][0].get("stale") and r.get("fibNextHops") == ["10.0.1.11"]
+
+            wait_until("the route to be kept as stale after the node died", stale, timeout=30,
+                       on_timeout=lambda: gw.rlsh("show bgp summary") + gw.logs())
+            self.assertIsNotNone(upstream_route(), "the upstream must keep the route during the restart")
+
+            lab.start_frr("n1", NODE_CONF)
+
+            def fresh():
+                r = gw.route("10.0.1.100/32")
+                return r and not r["paths"][0].get("stale") and r.get("fibNextHops") == ["10.0.1.11"]
+
+            wait_until("the route to be fresh after the node's End-of-RIB", fresh, timeout=60,
+                       on_timeout=lambda: gw.rlsh("show bgp summary") + gw.logs())
+
+
+if __name__ == "__main__":
+    reason = require_root_and_tools("/usr/lib/frr/bgpd", "vtysh")
+    if reason:
+        print(f"SKIP: {reason}")
+        sys.exit(SKIP)
+    unittest.main()
