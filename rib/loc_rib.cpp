@@ -5,8 +5,15 @@
 namespace ridgeline::rib {
 
 void LocRib::set_options(const DecisionOptions& options) {
-  options_ = options;
-  for (auto& [prefix, entry] : entries_) mark_dirty(prefix, entry);
+  set_options(Family::V4, options);
+  set_options(Family::V6, options);
+}
+
+void LocRib::set_options(Family family, const DecisionOptions& options) {
+  options_[index(family)] = options;
+  for (auto& [prefix, entry] : entries_) {
+    if (prefix.family() == family) mark_dirty(prefix, entry);
+  }
 }
 
 void LocRib::set_peer(PeerId peer, PeerInfo info) {
@@ -105,7 +112,7 @@ size_t LocRib::set_next_hop_eligible(const IpAddress& next_hop, bool eligible) {
   return changed;
 }
 
-void LocRib::decide(RibEntry& entry) const {
+void LocRib::decide(const Prefix& prefix, RibEntry& entry) const {
   std::vector<Candidate> candidates;
   candidates.reserve(entry.paths.size());
   for (const Path& p : entry.paths) {
@@ -116,7 +123,7 @@ void LocRib::decide(RibEntry& entry) const {
     c.eligible = p.eligible;
     candidates.push_back(c);
   }
-  entry.selection = select(candidates, options_);
+  entry.selection = select(candidates, options_[index(prefix.family())]);
   std::vector<IpAddress> hops;
   for (size_t i : entry.selection.multipath) {
     if (entry.paths[i].peer != kLocalPeer) hops.push_back(entry.paths[i].next_hop);
@@ -141,7 +148,7 @@ RibChanges LocRib::drain() {
     RibEntry& entry = it->second;
     const std::vector<IpAddress> old_hops = entry.fib_next_hops;
     const std::optional<RibEntry::BestKey> old_best = entry.best_key;
-    decide(entry);
+    decide(prefix, entry);
     entry.dirty = false;
     if (entry.fib_next_hops != old_hops) changes.fib.push_back({prefix, entry.fib_next_hops});
     if (entry.best_key != old_best) changes.best_changed.push_back(prefix);

@@ -64,10 +64,12 @@ struct RibChanges {
 
 class LocRib {
  public:
-  explicit LocRib(DecisionOptions options = {}) : options_(options) {}
+  explicit LocRib(DecisionOptions options = {}) : options_{options, options} {}
 
-  void set_options(const DecisionOptions& options);  // re-runs the decision for every prefix
-  const DecisionOptions& options() const { return options_; }
+  // Re-runs the decision for every prefix (of that family).
+  void set_options(const DecisionOptions& options);
+  void set_options(Family family, const DecisionOptions& options);
+  const DecisionOptions& options(Family family) const { return options_[index(family)]; }
   void set_peer(PeerId peer, PeerInfo info);
   const PeerInfo* peer(PeerId peer) const;
 
@@ -95,9 +97,10 @@ class LocRib {
 
  private:
   void mark_dirty(const Prefix& prefix, RibEntry& entry);
-  void decide(RibEntry& entry) const;
+  void decide(const Prefix& prefix, RibEntry& entry) const;
+  static size_t index(Family f) { return f == Family::V4 ? 0 : 1; }
 
-  DecisionOptions options_;
+  DecisionOptions options_[2];  // IPv4, IPv6 (maximum-paths is per address family)
   std::unordered_map<PeerId, PeerInfo> peers_;
   std::unordered_map<Prefix, RibEntry> entries_;
   std::vector<Prefix> dirty_;

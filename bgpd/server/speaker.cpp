@@ -81,9 +81,8 @@ Speaker::Speaker(asio::io_context& io, config::Config config, SpeakerOptions opt
     : io_(io), config_(std::move(config)), options_(options), sink_(std::move(sink)), policy_(config_) {
   const config::Bgp& b = *config_.bgp;
   router_id_ = b.router_id ? b.router_id->v4_host_order() : 0;
-  // One decision option set: maximum-paths of IPv4 unicast (FRR keeps them per family; the
-  // MetalLB gateway uses the same for both). TODO per-family options in the Loc-RIB.
-  rib_.set_options(decision_options(b, config::Afi::Ipv4Unicast));
+  rib_.set_options(Family::V4, decision_options(b, config::Afi::Ipv4Unicast));
+  rib_.set_options(Family::V6, decision_options(b, config::Afi::Ipv6Unicast));
 }
 
 Speaker::~Speaker() = default;

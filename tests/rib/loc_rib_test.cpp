@@ -211,5 +211,19 @@ TEST_F(LocRibTest, ChangingOptionsRedecidesEveryPrefix) {
   EXPECT_EQ(changes.fib[0].next_hops, std::vector<IpAddress>{node(1)});
 }
 
+TEST_F(LocRibTest, MaximumPathsIsPerAddressFamily) {
+  rib.set_options(Family::V6, DecisionOptions{});  // IPv6: one path; IPv4 keeps 64
+  for (PeerId p = 1; p <= 2; ++p) {
+    rib.update(pfx("2001:db8:100::5/128"),
+               Path{p, 0, store.intern(node_attrs(64500 + p)),
+                    IpAddress::from_bytes(Family::V6, std::array<uint8_t, 16>{0x20, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                                              0, 0, 0, uint8_t(p)})});
+    announce("10.0.1.5/32", p);
+  }
+  auto changes = rib.drain();
+  ASSERT_EQ(changes.fib.size(), 2u);
+  for (const auto& c : changes.fib) EXPECT_EQ(c.next_hops.size(), c.prefix.family() == Family::V4 ? 2u : 1u);
+}
+
 }  // namespace
 }  // namespace ridgeline::rib

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""IPv6: FRR nodes announce /128s over MP-BGP sessions on IPv6 through a listen range; bgpd keeps
+one ECMP route via the nodes' global next hops (issue: bgpd, IPv4 and IPv6 unicast)."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from lab import SKIP, Lab, require_root_and_tools, wait_until  # noqa: E402
+
+GATEWAY_CONF = """router bgp 64512
+ bgp router-id 10.0.1.1
+ no bgp ebgp-requires-policy
+ no bgp default ipv4-unicast
+ bgp bestpath as-path multipath-relax
+ neighbor NODES6 peer-group
+ neighbor NODES6 remote-as external
+ bgp listen range 2001:db8:1::/64 peer-group NODES6
+ address-family ipv6 unicast
+  neighbor NODES6 activate
+  maximum-paths 64
+ exit-address-family
+exit
+"""
+
+NODE_CONF = """router bgp {asn}
+ bgp router-id 10.0.1.{host}
+ no bgp ebgp-requires-policy
+ no bgp network import-check
+ no bgp default ipv4-unicast
+ neighbor 2001:db8:1::1 remote-as 64512
+ address-family ipv6 unicast
+  neighbor 2001:db8:1::1 activate
+  network 2001:db8:100::5/128
+ exit-address-family
+"""
+
+
+class Ipv6WithFrr(unittest.TestCase):
+    def test_ipv6_service_gets_both_global_next_hops(self):
+        with Lab("v6frr") as lab:
+            gw = lab.start_bgpd(GATEWAY_CONF)
+            for name, host, asn in (("n1", 11, 64601), ("n2", 12, 64602)):
+                lab.add_node(name, host)
+                lab.start_frr(name, NODE_CONF.format(asn=asn, host=host))
+
+            def ecmp():
+                r = gw.route("2001:db8:100::5/128")
+                return r if r and sorted(r.get("fibNextHops", [])) == ["2001:db8:1::11", "2001:db8:1::12"] else None
+
+            route = wait_until("2001:db8:100::5/128 via 2001:db8:1::11 and ::12", ecmp, timeout=60,
+                               on_timeout=lambda: gw.rlsh("show bgp summary") + gw.logs())
+            self.assertEqual(len(route["paths"]), 2)
+            summary = gw.json("show bgp summary")
+            self.assertEqual(sorted(n["address"] for n in summary["neighbors"]), ["2001:db8:1::11", "2001:db8:1::12"])
+            text = gw.rlsh("show bgp ipv6")
+            self.assertIn("2001:db8:100::5/128", text)
+
+
+if __name__ == "__main__":
+    reason = require_root_and_tools("/usr/lib/frr/bgpd")
+    if reason:
+        print(f"SKIP: {reason}")
+        sys.exit(SKIP)
+    unittest.main()
