@@ -1,5 +1,6 @@
 #include "bgpd/server/speaker.h"
 
+#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 
@@ -67,11 +68,12 @@ void set_listener_md5(int fd, const Prefix& prefix, const std::string& password,
   const uint8_t max = max_prefix_length(prefix.family());
   if (prefix.length() != max) {
     sig.tcpm_flags = TCP_MD5SIG_FLAG_PREFIX;
-    sig.tcpm_prefixlen =
-        static_cast<uint8_t>(prefix.family() == Family::V4 && v6_socket ? 96 + prefix.length() : prefix.length());
-    setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG_EXT, &sig, sizeof(sig));
-  } else {
-    setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &sig, sizeof(sig));
+    sig.tcpm_prefixlen = prefix.length();  // v4-mapped keys take the IPv4 length (Linux tcp_v6_parse_md5_keys)
+    if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG_EXT, &sig, sizeof(sig)) != 0) {
+      spdlog::error("TCP-MD5 key for {} on the listener: {}", prefix.to_string(), std::strerror(errno));
+    }
+  } else if (setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &sig, sizeof(sig)) != 0) {
+    spdlog::error("TCP-MD5 key for {} on the listener: {}", prefix.to_string(), std::strerror(errno));
   }
 }
 
@@ -121,6 +123,11 @@ bool Speaker::start(std::string& error) {
         return false;
       }
       const bool v6 = ep.protocol() == tcp::v6();
+      // SYN-ACKs leave with TTL 255, so a GTSM peer (RFC 5082) accepts them; each accepted
+      // socket then gets its own TTL.
+      int ttl = 255;
+      setsockopt(acceptor->native_handle(), IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+      if (v6) setsockopt(acceptor->native_handle(), IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl));
       for (const auto& n : b.neighbors) {
         if (n.is_peer_group) continue;
         const config::Neighbor* g = n.peer_group ? b.find_neighbor(*n.peer_group) : nullptr;
