@@ -22,7 +22,11 @@ GATEWAY_CONF = """router bgp 64512
  neighbor NODES timers 3 9
  bgp listen range 10.0.1.0/24 peer-group NODES
  neighbor 10.0.1.254 remote-as 64999
+ neighbor 10.0.1.253 remote-as 64998
  address-family ipv4 unicast
+  neighbor 10.0.1.253 next-hop-self
+  neighbor 10.0.1.253 route-map TO-UPSTREAM out
+  neighbor 10.0.1.253 prefix-list NONE in
   neighbor NODES prefix-list METALLB in
   neighbor 10.0.1.254 next-hop-self
   neighbor 10.0.1.254 route-map TO-UPSTREAM out
@@ -51,8 +55,8 @@ route-map SVC permit 10
  set community 64500:100
 """
 
-UPSTREAM_CONF = """router bgp 64999
- bgp router-id 10.0.1.254
+UPSTREAM_CONF = """router bgp {asn}
+ bgp router-id 10.0.1.{host}
  no bgp ebgp-requires-policy
  neighbor 10.0.1.1 remote-as 64512
 """
@@ -64,8 +68,16 @@ class AdvertiseAndGracefulRestart(unittest.TestCase):
             gw = lab.start_bgpd(GATEWAY_CONF)
             lab.add_node("n1", 11)
             lab.add_node("up", 254)
+            lab.add_node("up2", 253)
+            lab.start_frr("up", UPSTREAM_CONF.format(asn=64999, host=254))
+            lab.start_frr("up2", UPSTREAM_CONF.format(asn=64998, host=253))
+
+            def upstreams_up():
+                states = {n["address"]: n["state"] for n in gw.json("show bgp summary")["neighbors"]}
+                return states.get("10.0.1.254") == "Established" and states.get("10.0.1.253") == "Established"
+
+            wait_until("both upstream sessions", upstreams_up, timeout=60, on_timeout=gw.logs)
             lab.start_frr("n1", NODE_CONF)
-            lab.start_frr("up", UPSTREAM_CONF)
 
             def upstream_route():
                 out = lab.vtysh("up", "show bgp ipv4 unicast 10.0.1.100/32 json")
@@ -80,6 +92,11 @@ class AdvertiseAndGracefulRestart(unittest.TestCase):
             self.assertEqual(sorted(path["community"]["list"]), ["64500:100", "64512:1"])
             advertised = gw.json("show bgp neighbors 10.0.1.254 advertised-routes")
             self.assertEqual([r["prefix"] for r in advertised], ["10.0.1.100/32"])
+            # Both upstreams have the same outbound policy: one encoding served both (update group).
+            wait_until("the second upstream to learn it too", lambda: gw.json("show bgp neighbors 10.0.1.253 advertised-routes"),
+                       timeout=30)
+            summary = gw.json("show bgp summary")
+            self.assertGreaterEqual(int(summary.get("sharedUpdateSends", "0")), 1, summary)
 
             # The node's bgpd dies without a word: its route stays, stale.
             wait_until("the gateway to have the node's route",

@@ -171,6 +171,8 @@ struct ApiServer::Services {
         out->set_paths(speaker_.loc_rib().path_count());
         out->set_attribute_sets(const_cast<Speaker&>(speaker_).attributes().size());
         for (const auto& p : speaker_.peers()) fill(p, *out->add_neighbors());
+        out->set_update_encodings(speaker_.update_encodings());
+        out->set_shared_update_sends(speaker_.shared_update_sends());
         return grpc::Status::OK;
       });
     }

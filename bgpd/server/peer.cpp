@@ -750,30 +750,23 @@ void Peer::flush_advertisements(config::Afi afi, std::vector<std::pair<Prefix, r
                                 std::vector<Prefix>& withdraw) {
   const AfiSafi w = wire_af(afi);
   if (!withdraw.empty()) {
-    std::vector<Nlri> nlri;
-    for (const auto& p : withdraw) nlri.push_back({p, 0});
-    for (auto& m : encode_withdrawals(w, nlri, ectx_)) send(std::move(m));
+    for (const auto& m : speaker_.encoded_update(w, ectx_, nullptr, withdraw)) send(m, conn_);
   }
-  // Group by attribute set so one UPDATE carries every prefix that shares it.
-  std::map<const PathAttributes*, std::pair<rib::AttrRef, std::vector<Nlri>>> groups;
+  // Group by attribute set so one UPDATE carries every prefix that shares it; peers that export
+  // the same thing share the encoding (update groups).
+  std::map<const PathAttributes*, std::pair<rib::AttrRef, std::vector<Prefix>>> groups;
   for (const auto& [p, ref] : announce) {
     auto& g = groups[ref.get()];
     g.first = ref;
-    g.second.push_back({p, 0});
+    g.second.push_back(p);
   }
   for (auto& [key, group] : groups) {
-    PathAttributes a = *group.first;
-    std::vector<IpAddress> mp_hops;
-    if (w != kIpv4Unicast) {
-      if (a.next_hop) mp_hops.push_back(*a.next_hop);
-      a.next_hop.reset();
-    }
-    auto messages = encode_announcements(a, w, mp_hops, group.second, ectx_);
+    const auto& messages = speaker_.encoded_update(w, ectx_, group.first, group.second);
     if (messages.empty())
       spdlog::warn("{}: attributes too large to advertise {} prefixes", settings_.name, group.second.size());
-    for (auto& m : messages) {
+    for (const auto& m : messages) {
       ++counters_.updates_out;
-      send(std::move(m));
+      send(m, conn_);
     }
   }
 }
@@ -785,10 +778,10 @@ void Peer::send_table() {
   for (config::Afi afi : families_) send(encode_end_of_rib(wire_af(afi)));  // RFC 4724 §2
 }
 
-void Peer::send(Bytes message, const std::shared_ptr<Connection>& conn) {
+void Peer::send(std::shared_ptr<const Bytes> message, const std::shared_ptr<Connection>& conn) {
   if (!conn) return;
   ++counters_.messages_out;
-  conn->queued_bytes += message.size();
+  conn->queued_bytes += message->size();
   conn->queue.push_back(std::move(message));
   if (conn == conn_) fsm_.message_sent(Clock::now());
   if (conn->writing) return;
@@ -800,12 +793,12 @@ void Peer::send(Bytes message, const std::shared_ptr<Connection>& conn) {
         return;
       }
       c->writing = true;
-      asio::async_write(c->socket, asio::buffer(c->queue.front()), [c](const boost::system::error_code& ec, size_t) {
+      asio::async_write(c->socket, asio::buffer(*c->queue.front()), [c](const boost::system::error_code& ec, size_t) {
         if (ec) {
           c->writing = false;
           return;  // the read side sees the failure and tells the FSM
         }
-        c->queued_bytes -= c->queue.front().size();
+        c->queued_bytes -= c->queue.front()->size();
         c->queue.pop_front();
         next(c);
       });

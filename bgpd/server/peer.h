@@ -16,7 +16,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
   boost::asio::ip::tcp::socket socket;
   Bytes buffer;
   size_t used = 0;
-  std::deque<Bytes> queue;
+  std::deque<std::shared_ptr<const Bytes>> queue;  // shared: peers of one update group send the same bytes
   size_t queued_bytes = 0;
   bool writing = false;
   bool outgoing = false;
@@ -69,7 +69,10 @@ class Peer {
   void on_update(const Update& update);
   void on_established();
   void on_down();
-  void send(Bytes message, const std::shared_ptr<Connection>& conn);
+  void send(std::shared_ptr<const Bytes> message, const std::shared_ptr<Connection>& conn);
+  void send(Bytes message, const std::shared_ptr<Connection>& conn) {
+    send(std::make_shared<const Bytes>(std::move(message)), conn);
+  }
   void send(Bytes message) { send(std::move(message), conn_); }
   void event(Event e, const EventData& data = {});
   Open local_open() const;

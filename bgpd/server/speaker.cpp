@@ -243,6 +243,7 @@ void Speaker::peer_established(Peer* peer) {
   asio::post(io_, [this, name] {
     auto it = peers_.find(name);
     if (it != peers_.end() && it->second->established()) it->second->send_table();
+    update_cache_.clear();
   });
 }
 
@@ -265,8 +266,40 @@ void Speaker::routes_changed() {
     if (!changes.best_changed.empty()) {
       for (Peer* p : established_peers()) p->advertise(changes.best_changed);
     }
+    update_cache_.clear();
     store_.collect();
   });
+}
+
+const Speaker::SharedMessages& Speaker::encoded_update(AfiSafi af, const EncodeContext& ctx, const rib::AttrRef& attrs,
+                                                       const std::vector<Prefix>& prefixes) {
+  UpdateKey key{af, ctx.four_octet_as, ctx.extended_message, ctx.add_path(af), attrs.get(), prefixes};
+  auto it = update_cache_.find(key);
+  if (it != update_cache_.end()) {
+    shared_update_sends_ += it->second.second.size();
+    return it->second.second;
+  }
+  std::vector<Nlri> nlri;
+  nlri.reserve(prefixes.size());
+  for (const auto& p : prefixes) nlri.push_back({p, 0});
+  std::vector<Bytes> messages;
+  if (!attrs) {
+    messages = encode_withdrawals(af, nlri, ctx);
+  } else {
+    PathAttributes a = *attrs;
+    std::vector<IpAddress> mp_hops;
+    if (af != kIpv4Unicast) {
+      if (a.next_hop) mp_hops.push_back(*a.next_hop);
+      a.next_hop.reset();
+    }
+    messages = encode_announcements(a, af, mp_hops, nlri, ctx);
+  }
+  ++update_encodings_;
+  SharedMessages shared;
+  for (auto& m : messages) shared.push_back(std::make_shared<const Bytes>(std::move(m)));
+  auto& slot = update_cache_[std::move(key)];
+  slot = {attrs, std::move(shared)};
+  return slot.second;
 }
 
 std::vector<PeerView> Speaker::peers() const {

@@ -102,6 +102,14 @@ class Speaker {
   void peer_finished(Peer* peer);     // a dynamic peer is down for good: remove it
   void peer_established(Peer* peer);  // send it the current table
   std::vector<Peer*> established_peers();
+  // UPDATEs for one attribute set (nullptr: withdrawals) and prefix list, encoded once per
+  // batch for every peer with the same encoding context: peers with the same outbound policy
+  // share one encoded stream.
+  using SharedMessages = std::vector<std::shared_ptr<const Bytes>>;
+  const SharedMessages& encoded_update(AfiSafi af, const EncodeContext& ctx, const rib::AttrRef& attrs,
+                                       const std::vector<Prefix>& prefixes);
+  uint64_t update_encodings() const { return update_encodings_; }
+  uint64_t shared_update_sends() const { return shared_update_sends_; }
 
  private:
   void accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
@@ -123,6 +131,18 @@ class Speaker {
   size_t dynamic_peers_ = 0;
   bool stopping_ = false;
   bool drain_scheduled_ = false;
+  struct UpdateKey {
+    AfiSafi af;
+    bool four_octet_as;
+    bool extended_message;
+    bool add_path;
+    const PathAttributes* attrs;
+    std::vector<Prefix> prefixes;
+    auto operator<=>(const UpdateKey&) const = default;
+  };
+  std::map<UpdateKey, std::pair<rib::AttrRef, SharedMessages>> update_cache_;  // one batch only
+  uint64_t update_encodings_ = 0;
+  uint64_t shared_update_sends_ = 0;
 };
 
 }  // namespace ridgeline::bgp
