@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "bgpd/policy/policy.h"
-#include "bgpd/server/peer_settings.h"
+#include "bgpd/session/peer_settings.h"
 #include "bgpd/session/fsm.h"
 #include "common/asio.h"
 #include "common/config/model.h"

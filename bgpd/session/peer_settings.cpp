@@ -1,4 +1,4 @@
-#include "bgpd/server/peer_settings.h"
+#include "bgpd/session/peer_settings.h"
 
 namespace ridgeline::bgp {
 
