@@ -165,3 +165,46 @@ class RawPeer:
             self.sock.close()
         except OSError:
             pass
+
+
+def as_path2(*asns):
+    """AS_PATH as a 2-octet speaker writes it (RFC 6793: AS_TRANS for wide ASNs)."""
+    return attr(0x40, 2, bytes([2, len(asns)]) + b"".join(struct.pack("!H", a if a <= 0xFFFF else 23456) for a in asns))
+
+
+def as4_path(*asns):
+    return attr(0xC0, 17, bytes([2, len(asns)]) + b"".join(struct.pack("!I", a) for a in asns))
+
+
+def local_pref(v):
+    return attr(0x40, 5, struct.pack("!I", v))
+
+
+def route_refresh(afi=1, safi=1):
+    return message(ROUTE_REFRESH, struct.pack("!HBB", afi, 0, safi))
+
+
+def parse_update(body):
+    """(withdrawn prefixes, {type: (flags, value)}, announced prefixes) of an IPv4 UPDATE body."""
+    def prefixes(raw):
+        out, i = [], 0
+        while i < len(raw):
+            n = raw[i]
+            b = (n + 7) // 8
+            out.append(socket.inet_ntoa(raw[i + 1:i + 1 + b] + b"\0" * (4 - b)) + f"/{n}")
+            i += 1 + b
+        return out
+
+    wl = struct.unpack("!H", body[:2])[0]
+    withdrawn = prefixes(body[2:2 + wl])
+    al = struct.unpack("!H", body[2 + wl:4 + wl])[0]
+    raw, attrs, i = body[4 + wl:4 + wl + al], {}, 0
+    while i < len(raw):
+        flags, kind = raw[i], raw[i + 1]
+        if flags & 0x10:
+            length, i = struct.unpack("!H", raw[i + 2:i + 4])[0], i + 4
+        else:
+            length, i = raw[i + 2], i + 3
+        attrs[kind] = (flags, raw[i:i + length])
+        i += length
+    return withdrawn, attrs, prefixes(body[4 + wl + al:])
