@@ -79,18 +79,17 @@ struct Shell::Impl {
     out << fmt::format("BGP router identifier {}, local AS number {}\n", r.router_id(), r.local_as());
     out << fmt::format("RIB entries {}, using {} paths and {} attribute sets\n\n", r.prefixes(), r.paths(),
                        r.attribute_sets());
-    out << fmt::format("{:<26} {:>10} {:>9} {:>9} {:>10} {:<12} {:>8}  {}\n", "Neighbor", "AS", "MsgRcvd", "MsgSent",
-                       "Up/Down", "State", "PfxRcd", "PfxSnt");
+    out << fmt::format("{:<26} {:>10} {:>9} {:>9} {:>10} {:>14} {:>8}\n", "Neighbor", "AS", "MsgRcvd", "MsgSent",
+                       "Up/Down", "State/PfxRcd", "PfxSnt");
     for (const auto& n : r.neighbors()) {
       uint64_t rcvd = 0, sent = 0;
       for (const auto& p : n.prefixes()) rcvd += p.accepted(), sent += p.advertised();
-      std::string state = n.state() == "Established" ? std::to_string(rcvd) : n.state();
-      if (n.policy_missing() && n.state() == "Established") state = "(Policy)";
-      const std::string name = n.address() + (n.dynamic() ? "*" : "");
-      out << fmt::format("{:<26} {:>10} {:>9} {:>9} {:>10} {:<12} {:>8}  {}\n", name, n.remote_as(), n.messages_in(),
-                         n.messages_out(), uptime(n.state_seconds()), n.state() == "Established" ? "" : n.state(),
-                         n.state() == "Established" ? state : "",
-                         n.state() == "Established" ? std::to_string(sent) : "");
+      const bool up = n.state() == "Established";
+      // As FRR: an eBGP neighbor blocked by RFC 8212 shows "(Policy)".
+      const std::string state = !up ? n.state() : n.policy_missing() ? "(Policy)" : std::to_string(rcvd);
+      out << fmt::format("{:<26} {:>10} {:>9} {:>9} {:>10} {:>14} {:>8}\n", n.address() + (n.dynamic() ? "*" : ""),
+                         n.remote_as(), n.messages_in(), n.messages_out(), uptime(n.state_seconds()), state,
+                         up ? (n.policy_missing() ? "(Policy)" : std::to_string(sent)) : "");
     }
     out << fmt::format("\nTotal number of neighbors {}\n", r.neighbors_size());
     bool dynamic = false;
@@ -202,7 +201,9 @@ struct Shell::Impl {
                            p.origin() == "IGP" ? "i" : (p.origin() == "EGP" ? "e" : "?"));
       }
     }
-    out << fmt::format("\nDisplayed {} routes\n", routes.size());
+    size_t paths = 0;
+    for (const auto& r : routes) paths += r.paths_size();
+    out << fmt::format("\nDisplayed {} routes and {} total paths\n", routes.size(), paths);
     return 0;
   }
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "bgpd/policy/policy.h"
-#include "bgpd/session/peer_settings.h"
 #include "bgpd/session/fsm.h"
+#include "bgpd/session/peer_settings.h"
 #include "common/asio.h"
 #include "common/config/model.h"
 #include "rib/loc_rib.h"

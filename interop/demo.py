@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""The demo lab: a Ridgeline gateway and three FRR "Kubernetes nodes" in network namespaces.
+
+Each node announces two MetalLB-style service IPs (10.0.1.100/32 and 10.0.1.101/32) with
+community 64500:100 through the gateway's `bgp listen range`. The demo waits for convergence,
+shows what the gateway sees, stops one node and shows how long the gateway took to drop it,
+then tears the lab down (or, with --keep, leaves it running and says how to enter it).
+
+Today's gateway runs bgpd only (BFD and kernel FIB programming are later milestones), so the
+failover shown is BGP's own: the node's session closing.
+"""
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from lab import Lab, require_root_and_tools, wait_until  # noqa: E402
+
+GATEWAY = """hostname gateway
+router bgp 64512
+ bgp router-id 10.0.1.1
+ bgp bestpath as-path multipath-relax
+ neighbor K8S peer-group
+ neighbor K8S remote-as external
+ neighbor K8S timers 3 9
+ bgp listen range 10.0.1.0/24 peer-group K8S
+ address-family ipv4 unicast
+  neighbor K8S prefix-list METALLB in
+  maximum-paths 64
+ exit-address-family
+exit
+ip prefix-list METALLB seq 10 permit 10.0.1.0/24 le 32
+"""
+
+NODE = """hostname {name}
+router bgp {asn}
+ bgp router-id {addr}
+ no bgp ebgp-requires-policy
+ no bgp network import-check
+ neighbor 10.0.1.1 remote-as 64512
+ neighbor 10.0.1.1 timers 3 9
+ address-family ipv4 unicast
+  network 10.0.1.100/32 route-map SVC
+  network 10.0.1.101/32 route-map SVC
+ exit-address-family
+route-map SVC permit 10
+ set community 64500:100
+ set large-community 64500:1:2
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--keep", action="store_true", help="leave the lab running")
+    args = ap.parse_args()
+    reason = require_root_and_tools("/usr/lib/frr/bgpd")
+    if reason:
+        print(f"demo lab skipped: {reason}")
+        return 0
+    lab = Lab("demo")
+    lab.__enter__()
+    try:
+        gw = lab.start_bgpd(GATEWAY)
+        for i in range(3):
+            node = lab.add_node(f"node{i + 1}", 11 + i)
+            lab.start_frr(f"node{i + 1}", NODE.format(name=f"node{i + 1}", asn=64601 + i, addr=node["addr"]))
+        t0 = time.monotonic()
+        three = ["10.0.1.11", "10.0.1.12", "10.0.1.13"]
+        wait_until("both services on three nodes",
+                   lambda: all(sorted((gw.route(p) or {}).get("fibNextHops", [])) == three
+                               for p in ("10.0.1.100/32", "10.0.1.101/32")),
+                   timeout=90, on_timeout=gw.logs)
+        print(f"\nConverged in {time.monotonic() - t0:.1f} s.\n")
+        print("gateway# show bgp summary")
+        print(gw.rlsh("show bgp summary"))
+        print("gateway# show ip bgp")
+        print(gw.rlsh("show ip bgp"))
+        print("gateway# show ip bgp 10.0.1.100/32")
+        print(gw.rlsh("show ip bgp 10.0.1.100/32"))
+
+        print("Stopping node3's BGP daemon ...")
+        t1 = time.monotonic()
+        lab.nodes["node3"]["frr"].terminate()
+        wait_until("node3 to leave both services",
+                   lambda: all(sorted((gw.route(p) or {}).get("fibNextHops", [])) == three[:2]
+                               for p in ("10.0.1.100/32", "10.0.1.101/32")),
+                   timeout=30, interval=0.02, on_timeout=gw.logs)
+        print(f"node3 left every ECMP set {1000 * (time.monotonic() - t1):.0f} ms after its bgpd stopped.\n")
+        print(gw.rlsh("show ip bgp"))
+        if args.keep:
+            print(f"The lab stays up. Enter it with:\n  rlsh --run-dir {gw.run_dir}\n"
+                  f"  ip netns exec {lab.gw} bash\nRemove it with: ip -all netns delete   (or reboot)")
+            lab.namespaces = []
+            lab.procs = []
+            return 0
+    finally:
+        lab.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
