@@ -44,6 +44,7 @@ route-map TO-UPSTREAM permit 10
 NODE_CONF = """router bgp 64601
  bgp router-id 10.0.1.11
  bgp graceful-restart
+ bgp graceful-restart restart-time 15
  no bgp ebgp-requires-policy
  no bgp network import-check
  neighbor 10.0.1.1 remote-as 64512
@@ -120,6 +121,13 @@ class AdvertiseAndGracefulRestart(unittest.TestCase):
 
             wait_until("the route to be fresh after the node's End-of-RIB", fresh, timeout=60,
                        on_timeout=lambda: gw.rlsh("show bgp summary") + gw.logs())
+
+            # Dead for good: after the node's restart time (15 s) its stale route is purged.
+            lab.nodes["n1"]["frr"].kill()
+            wait_until("the route to be kept as stale again", stale, timeout=30)
+            wait_until("the stale route to be purged after the restart time", lambda: gw.route("10.0.1.100/32") is None,
+                       timeout=40, on_timeout=gw.logs)
+            wait_until("the upstream to see the withdrawal", lambda: upstream_route() is None, timeout=30)
 
 
 if __name__ == "__main__":

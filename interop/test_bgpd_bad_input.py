@@ -117,6 +117,10 @@ class BadInput(unittest.TestCase):
             p.send(open_message(64999, "10.0.1.20"))
             self.assertEqual(p.expect_notification()[:2], (2, 2))
             p.close()
+            # Every NOTIFICATION is kept as the neighbor's last error, with its names.
+            last = gw.json("show bgp neighbors 10.0.1.20")["neighbors"][0]["lastError"]
+            self.assertEqual(last["text"], "OPEN Message Error/Bad Peer AS (2/2)")
+            self.assertTrue(last["sent"])
 
             # RFC 6608: an UPDATE in OpenConfirm is 5/2.
             p = RawPeer(raw["ns"], raw["addr"], lab.gw_addr)

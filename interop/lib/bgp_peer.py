@@ -208,3 +208,27 @@ def parse_update(body):
         attrs[kind] = (flags, raw[i:i + length])
         i += length
     return withdrawn, attrs, prefixes(body[4 + wl + al:])
+
+
+def sniff_ttls(ns, ifname, src, sport, duration=3.0):
+    """TTLs of the IPv4 TCP segments from src:sport seen on `ifname` in `ns` for `duration`."""
+    def run():
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+        s.bind((ifname, 0))
+        s.settimeout(0.2)
+        ttls, end = [], time.monotonic() + duration
+        while time.monotonic() < end:
+            try:
+                frame = s.recv(65535)
+            except socket.timeout:
+                continue
+            ip = frame[14:]
+            if len(ip) < 24 or ip[9] != 6 or socket.inet_ntoa(ip[12:16]) != src:
+                continue
+            ihl = (ip[0] & 0x0F) * 4
+            if struct.unpack("!H", ip[ihl:ihl + 2])[0] == sport:
+                ttls.append(ip[8])
+        s.close()
+        return ttls
+
+    return in_netns(ns, run)
