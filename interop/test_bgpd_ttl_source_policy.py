@@ -49,13 +49,13 @@ class SessionDetails(unittest.TestCase):
             conn.close()
             listener.close()
 
-            one = RawPeer(single["ns"], single["addr"], lab.gw_addr).establish(64631, "10.0.1.31", hold=3)
-            five = RawPeer(multi["ns"], multi["addr"], lab.gw_addr).establish(64670, "10.0.1.70", hold=3)
-            # Hold time 3: the gateway sends a KEEPALIVE every second; watch both links at once.
+            one = RawPeer(single["ns"], single["addr"], lab.gw_addr).establish(64631, "10.0.1.31", hold=6)
+            five = RawPeer(multi["ns"], multi["addr"], lab.gw_addr).establish(64670, "10.0.1.70", hold=6)
+            # Hold time 6: the gateway sends a KEEPALIVE every 2 s; watch both links at once.
             for p in (one, five):
                 p.send(message(KEEPALIVE))
             seen = {}
-            threads = [threading.Thread(target=lambda k=k, n=n: seen.__setitem__(k, sniff_ttls(n["ns"], "eth0", lab.gw_addr, 179, 2.5)))
+            threads = [threading.Thread(target=lambda k=k, n=n: seen.__setitem__(k, sniff_ttls(n["ns"], "eth0", lab.gw_addr, 179, 3.0)))
                        for k, n in (("one", single), ("five", multi))]
             for t in threads:
                 t.start()
