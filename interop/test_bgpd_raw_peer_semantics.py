@@ -55,6 +55,8 @@ class RawPeerSemantics(unittest.TestCase):
             old = RawPeer(a["ns"], a["addr"], lab.gw_addr).establish(64631, "10.0.1.31", four_octet=False,
                                                                      extra_caps=b"\xee\x02\x01\x02")
             self.assertIsNotNone(wait_for_update(old, "10.0.9.0/24"), "the originated network reaches the peer")
+            # RFC 4724 §2: the initial table ends with an End-of-RIB (an empty IPv4 UPDATE).
+            self.assertEqual(old.recv_until(UPDATE), b"\x00\x00\x00\x00")
             attrs = origin() + as_path2(64631, 4200000005) + as4_path(64631, 4200000005) + next_hop(a["addr"]) + local_pref(500)
             old.send(update(attrs=attrs, nlri=prefix("10.0.1.60/32")))
             route = wait_until("10.0.1.60/32", lambda: gw.route("10.0.1.60/32"), timeout=20, on_timeout=gw.logs)
