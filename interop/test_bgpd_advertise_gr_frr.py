@@ -12,7 +12,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from lab import SKIP, Lab, require_root_and_tools, wait_until  # noqa: E402
+from lab import Lab, main, wait_until  # noqa: E402
 
 GATEWAY_CONF = """router bgp 64512
  bgp router-id 10.0.1.1
@@ -131,8 +131,4 @@ class AdvertiseAndGracefulRestart(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    reason = require_root_and_tools("/usr/lib/frr/bgpd", "vtysh")
-    if reason:
-        print(f"SKIP: {reason}")
-        sys.exit(SKIP)
-    unittest.main()
+    main("/usr/lib/frr/bgpd", "vtysh")

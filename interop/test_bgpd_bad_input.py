@@ -15,7 +15,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from bgp_peer import (KEEPALIVE, OPEN, UPDATE, Closed, RawPeer, as_path, attr, communities,  # noqa: E402
                       message, next_hop, open_message, origin, prefix, update)
-from lab import SKIP, Lab, require_root_and_tools, wait_until  # noqa: E402
+from lab import Lab, main, wait_until  # noqa: E402
 
 GATEWAY_CONF = """router bgp 64512
  bgp router-id 10.0.1.1
@@ -170,8 +170,4 @@ class BadInput(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    reason = require_root_and_tools("/usr/lib/frr/bgpd")
-    if reason:
-        print(f"SKIP: {reason}")
-        sys.exit(SKIP)
-    unittest.main()
+    main("/usr/lib/frr/bgpd")

@@ -8,9 +8,9 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from bgp_peer import (KEEPALIVE, OPEN, UPDATE, Closed, RawPeer, as_path, in_netns, message, next_hop,  # noqa: E402
-                      open_message, origin, parse_update, prefix, update)
-from lab import SKIP, Lab, require_root_and_tools, wait_until  # noqa: E402
+from bgp_peer import (KEEPALIVE, OPEN, UPDATE, Closed, RawPeer, as_path, message, next_hop,  # noqa: E402
+                      listen_in, open_message, origin, parse_update, prefix, update)
+from lab import Lab, main, wait_until  # noqa: E402
 
 GATEWAY_CONF = """router bgp 64512
  bgp router-id 10.0.1.1
@@ -46,18 +46,6 @@ class Accepted:
     recv_until = RawPeer.recv_until
     expect_notification = RawPeer.expect_notification
     send = RawPeer.send
-
-
-def listen_in(ns, addr):
-    def make():
-        s = socket.socket()
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((addr, 179))
-        s.listen(4)
-        s.settimeout(20)
-        return s
-
-    return in_netns(ns, make)
 
 
 def collide(lab, node, asn, router_id):
@@ -145,8 +133,4 @@ class CollisionReflectionLimit(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    reason = require_root_and_tools()
-    if reason:
-        print(f"SKIP: {reason}")
-        sys.exit(SKIP)
-    unittest.main()
+    main()

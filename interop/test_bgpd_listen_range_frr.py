@@ -9,7 +9,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from lab import SKIP, Lab, require_root_and_tools, wait_until  # noqa: E402
+from lab import Lab, main, wait_until  # noqa: E402
 
 GATEWAY_CONF = """hostname gw
 router bgp 64512
@@ -89,8 +89,4 @@ class ListenRangeWithFrr(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    reason = require_root_and_tools("/usr/lib/frr/bgpd")
-    if reason:
-        print(f"SKIP: {reason}")
-        sys.exit(SKIP)
-    unittest.main()
+    main("/usr/lib/frr/bgpd")

@@ -14,7 +14,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from bgp_peer import (UPDATE, RawPeer, as4_path, as_path, as_path2, attr, local_pref, next_hop,  # noqa: E402
                       origin, parse_update, prefix, route_refresh, update)
-from lab import SKIP, Lab, require_root_and_tools, wait_until  # noqa: E402
+from lab import Lab, main, wait_until  # noqa: E402
 
 GATEWAY_CONF = """router bgp 64512
  bgp router-id 10.0.1.1
@@ -91,8 +91,4 @@ class RawPeerSemantics(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    reason = require_root_and_tools()
-    if reason:
-        print(f"SKIP: {reason}")
-        sys.exit(SKIP)
-    unittest.main()
+    main()

@@ -3,15 +3,14 @@
 `update-source` picks the address outgoing connections come from; an eBGP neighbor with no
 inbound policy accepts nothing and says so (RFC 8212)."""
 import os
-import socket
 import sys
 import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from bgp_peer import (KEEPALIVE, RawPeer, as_path, in_netns, message, next_hop, origin, prefix,  # noqa: E402
+from bgp_peer import (KEEPALIVE, RawPeer, as_path, listen_in, message, next_hop, origin, prefix,  # noqa: E402
                       sniff_ttls, update)
-from lab import SKIP, Lab, require_root_and_tools, wait_until  # noqa: E402
+from lab import Lab, main, wait_until  # noqa: E402
 
 GATEWAY_CONF = """router bgp 64512
  bgp router-id 10.0.1.1
@@ -40,7 +39,7 @@ class SessionDetails(unittest.TestCase):
             multi = lab.add_node("multi", 70)
             src = lab.add_node("src", 71)
             lab.ip(lab.gw, "addr", "add", "10.0.1.2/24", "dev", "br0")
-            listener = in_netns(src["ns"], lambda: self._listen(src["addr"]))
+            listener = listen_in(src["ns"], src["addr"])
             gw = lab.start_bgpd(GATEWAY_CONF)
 
             # update-source: the gateway's connection to 10.0.1.71 comes from 10.0.1.2.
@@ -77,19 +76,6 @@ class SessionDetails(unittest.TestCase):
             one.close()
             five.close()
 
-    @staticmethod
-    def _listen(addr):
-        s = socket.socket()
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((addr, 179))
-        s.listen(2)
-        s.settimeout(20)
-        return s
-
 
 if __name__ == "__main__":
-    reason = require_root_and_tools()
-    if reason:
-        print(f"SKIP: {reason}")
-        sys.exit(SKIP)
-    unittest.main()
+    main()

@@ -232,3 +232,16 @@ def sniff_ttls(ns, ifname, src, sport, duration=3.0):
         return ttls
 
     return in_netns(ns, run)
+
+
+def listen_in(ns, addr, port=179, timeout=20):
+    """A listening TCP socket at addr:port inside namespace `ns` (to accept the gateway's connects)."""
+    def make():
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((addr, port))
+        s.listen(4)
+        s.settimeout(timeout)
+        return s
+
+    return in_netns(ns, make)

@@ -204,3 +204,15 @@ class Gateway:
         except OSError:
             tail = []
         return "--- bgpd log (tail) ---\n" + "".join(tail)
+
+
+def main(*tools):
+    """The `__main__` of a namespace test: skip (exit 77) with the reason, or run unittest."""
+    import sys
+    import unittest
+
+    reason = require_root_and_tools(*tools)
+    if reason:
+        print(f"SKIP: {reason}")
+        sys.exit(SKIP)
+    unittest.main(module="__main__")
