@@ -1,0 +1,73 @@
+#pragma once
+// What fib/ asks of a kernel: nexthop objects, nexthop groups and routes (RTM_*NEXTHOP,
+// RTM_*ROUTE). Backends: the netlink one (coming), and FakeKernel for unit tests.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/net.h"
+
+namespace ridgeline::fib {
+
+using NexthopId = uint32_t;
+
+struct NexthopKey {
+  IpAddress gateway;
+  int ifindex = 0;
+  auto operator<=>(const NexthopKey&) const = default;
+  bool operator==(const NexthopKey&) const = default;
+};
+
+struct Op {
+  enum Kind : uint8_t {
+    AddNexthop,     // id, key
+    AddGroup,       // id, members
+    ReplaceGroup,   // id, members: every route using the group follows at once
+    DeleteNexthop,  // id (a nexthop or a group)
+    ReplaceRoute,   // prefix -> id (NLM_F_CREATE | NLM_F_REPLACE)
+    DeleteRoute,    // prefix
+  };
+  Kind kind;
+  NexthopId id = 0;
+  NexthopKey key{};
+  std::vector<NexthopId> members;
+  Prefix prefix{};
+  bool operator==(const Op&) const = default;
+};
+std::string to_string(const Op& op);
+
+// What the kernel holds, as far as fib/ cares.
+struct KernelState {
+  std::map<NexthopId, NexthopKey> nexthops;
+  std::map<NexthopId, std::vector<NexthopId>> groups;
+  struct Route {
+    NexthopId nhid = 0;
+    uint8_t protocol = 0;
+  };
+  std::map<Prefix, Route> routes;
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  // Carries out the ops in order; returns how many failed (each failure is logged by the backend).
+  virtual size_t apply(const std::vector<Op>& ops) = 0;
+  virtual KernelState dump() = 0;
+};
+
+inline constexpr uint8_t kProtocolBgp = 186;  // RTPROT_BGP
+
+// An in-memory kernel with the kernel's rules: a group's members must exist, deleting a
+// nexthop removes it from its groups, deleting a group or nexthop removes the routes using it.
+class FakeKernel : public Kernel {
+ public:
+  size_t apply(const std::vector<Op>& ops) override;
+  KernelState dump() override { return state; }
+
+  KernelState state;
+  size_t ops_applied = 0;
+};
+
+}  // namespace ridgeline::fib

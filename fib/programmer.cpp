@@ -1,0 +1,258 @@
+#include "fib/programmer.h"
+
+#include <algorithm>
+
+namespace ridgeline::fib {
+
+Programmer::Programmer(Kernel& kernel, ProgrammerOptions options)
+    : kernel_(kernel), options_(options), next_id_(options.first_id) {}
+
+void Programmer::mark_all_dirty() {
+  for (const auto& [p, hops] : desired_) dirty_.insert(p);
+}
+
+void Programmer::set_connected(const Prefix& prefix, int ifindex) {
+  connected_[prefix] = ifindex;
+  mark_all_dirty();
+}
+
+void Programmer::remove_connected(const Prefix& prefix) {
+  connected_.erase(prefix);
+  mark_all_dirty();
+}
+
+void Programmer::link_down(int ifindex) {
+  std::erase_if(connected_, [&](const auto& c) { return c.second == ifindex; });
+  mark_all_dirty();
+}
+
+std::optional<int> Programmer::resolve(const IpAddress& gateway) const {
+  const std::pair<const Prefix, int>* best = nullptr;
+  for (const auto& c : connected_) {
+    if (c.first.contains(gateway) && (!best || c.first.length() > best->first.length())) best = &c;
+  }
+  return best ? std::optional<int>(best->second) : std::nullopt;
+}
+
+void Programmer::update(const Prefix& prefix, std::vector<IpAddress> next_hops) {
+  if (next_hops.empty()) {
+    desired_.erase(prefix);
+  } else {
+    desired_[prefix] = std::move(next_hops);
+  }
+  dirty_.insert(prefix);
+}
+
+Programmer::Set Programmer::target_set(const Prefix& prefix) const {
+  Set set;
+  auto it = desired_.find(prefix);
+  if (it == desired_.end()) return set;
+  for (const auto& gw : it->second) {
+    if (auto ifindex = resolve(gw)) set.push_back({gw, *ifindex});
+  }
+  std::sort(set.begin(), set.end());
+  set.erase(std::unique(set.begin(), set.end()), set.end());
+  return set;
+}
+
+NexthopId Programmer::allocate() {
+  // Ids are not reused within a run; the range is large enough for that (2^24 objects).
+  if (next_id_ > options_.last_id) std::abort();  // impossible state: the owned id range is exhausted
+  return next_id_++;
+}
+
+NexthopId Programmer::ensure_nexthop(const NexthopKey& key, std::vector<Op>& ops) {
+  auto it = nexthops_.find(key);
+  if (it == nexthops_.end()) {
+    it = nexthops_.emplace(key, Nexthop{allocate(), 0}).first;
+    ops.push_back({Op::AddNexthop, it->second.id, key, {}, {}});
+  }
+  return it->second.id;
+}
+
+std::vector<NexthopId> Programmer::member_ids(const Set& set, std::vector<Op>& ops) {
+  std::vector<NexthopId> ids;
+  for (const auto& k : set) ids.push_back(ensure_nexthop(k, ops));
+  return ids;
+}
+
+void Programmer::release_nexthop(const NexthopKey& key) {
+  auto it = nexthops_.find(key);
+  if (it != nexthops_.end() && it->second.refs > 0) --it->second.refs;
+}
+
+std::vector<Op> Programmer::flush() {
+  std::vector<Op> adds, routes, deletes;
+  // Where each changed prefix goes.
+  std::map<Prefix, Set> targets;
+  for (const Prefix& p : dirty_) targets[p] = target_set(p);
+  dirty_.clear();
+
+  // Groups whose every route moves to one same new set are replaced in place.
+  std::map<NexthopId, std::pair<size_t, std::optional<Set>>> moving;  // group -> (routes moving, common target)
+  std::set<NexthopId> mixed;
+  for (const auto& [p, target] : targets) {
+    auto inst = installed_.find(p);
+    if (inst == installed_.end() || group_sets_[inst->second] == target) continue;
+    auto& m = moving[inst->second];
+    if (m.first == 0) m.second = target;
+    if (m.second != target) mixed.insert(inst->second);
+    ++m.first;
+  }
+  std::set<NexthopId> replaced;
+  for (const auto& [gid, m] : moving) {
+    const Set& old_set = group_sets_[gid];
+    const Set& target = *m.second;
+    if (mixed.count(gid) || target.empty() || m.first != groups_[old_set].refs || groups_.count(target)) continue;
+    // One write: the group now holds the new set, and every route using it follows.
+    for (const auto& k : target) ++nexthops_[k].refs;
+    std::vector<NexthopId> ids;
+    for (const auto& k : target) {
+      auto it = nexthops_.find(k);
+      if (it->second.id == 0) {
+        it->second.id = allocate();
+        adds.push_back({Op::AddNexthop, it->second.id, k, {}, {}});
+      }
+      ids.push_back(it->second.id);
+    }
+    adds.push_back({Op::ReplaceGroup, gid, {}, ids, {}});
+    for (const auto& k : old_set) release_nexthop(k);
+    Group g = groups_[old_set];
+    groups_.erase(old_set);
+    groups_[target] = g;
+    group_sets_[gid] = target;
+    replaced.insert(gid);
+    ++group_replaces_;
+  }
+
+  for (const auto& [p, target] : targets) {
+    auto inst = installed_.find(p);
+    if (inst != installed_.end() && (replaced.count(inst->second) || group_sets_[inst->second] == target)) continue;
+    if (inst != installed_.end()) {
+      --groups_[group_sets_[inst->second]].refs;
+      installed_.erase(inst);
+      if (target.empty()) routes.push_back({Op::DeleteRoute, 0, {}, {}, p});
+    }
+    if (target.empty()) continue;
+    auto git = groups_.find(target);
+    if (git == groups_.end()) {
+      std::vector<NexthopId> ids = member_ids(target, adds);
+      for (const auto& k : target) ++nexthops_[k].refs;
+      const NexthopId gid = allocate();
+      adds.push_back({Op::AddGroup, gid, {}, ids, {}});
+      git = groups_.emplace(target, Group{gid, 0}).first;
+      group_sets_[gid] = target;
+    }
+    ++git->second.refs;
+    installed_[p] = git->second.id;
+    routes.push_back({Op::ReplaceRoute, git->second.id, {}, {}, p});
+  }
+
+  // Garbage: groups no route uses, then nexthops no group uses.
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    if (it->second.refs == 0) {
+      deletes.push_back({Op::DeleteNexthop, it->second.id, {}, {}, {}});
+      for (const auto& k : it->first) release_nexthop(k);
+      group_sets_.erase(it->second.id);
+      it = groups_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = nexthops_.begin(); it != nexthops_.end();) {
+    if (it->second.refs == 0) {
+      deletes.push_back({Op::DeleteNexthop, it->second.id, {}, {}, {}});
+      it = nexthops_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+
+  std::vector<Op> ops = std::move(adds);
+  ops.insert(ops.end(), routes.begin(), routes.end());
+  ops.insert(ops.end(), deletes.begin(), deletes.end());
+  if (!ops.empty()) kernel_.apply(ops);
+  return ops;
+}
+
+size_t Programmer::reconcile() {
+  const KernelState k = kernel_.dump();
+  size_t drift = 0;
+  std::vector<Op> ops;
+  auto owned = [&](NexthopId id) { return id >= options_.first_id && id <= options_.last_id; };
+  // Our objects as they should be.
+  for (const auto& [key, nh] : nexthops_) {
+    auto it = k.nexthops.find(nh.id);
+    if (it == k.nexthops.end() || !(it->second == key)) {
+      ++drift;
+      if (it != k.nexthops.end()) ops.push_back({Op::DeleteNexthop, nh.id, {}, {}, {}});
+      ops.push_back({Op::AddNexthop, nh.id, key, {}, {}});
+    }
+  }
+  for (const auto& [set, g] : groups_) {
+    std::vector<NexthopId> ids;
+    for (const auto& key : set) ids.push_back(nexthops_.at(key).id);
+    auto it = k.groups.find(g.id);
+    if (it == k.groups.end()) {
+      ++drift;
+      ops.push_back({Op::AddGroup, g.id, {}, ids, {}});
+    } else if (it->second != ids) {
+      ++drift;
+      ops.push_back({Op::ReplaceGroup, g.id, {}, ids, {}});
+    }
+  }
+  for (const auto& [p, gid] : installed_) {
+    auto it = k.routes.find(p);
+    if (it == k.routes.end() || it->second.nhid != gid) {
+      ++drift;
+      ops.push_back({Op::ReplaceRoute, gid, {}, {}, p});
+    }
+  }
+  // What is ours in the kernel but not wanted: our protocol, our id range. Others' are never touched.
+  for (const auto& [p, r] : k.routes) {
+    if (r.protocol == kProtocolBgp && owned(r.nhid) && !installed_.count(p)) {
+      ++drift;
+      ops.push_back({Op::DeleteRoute, 0, {}, {}, p});
+    }
+  }
+  for (const auto& [id, members] : k.groups) {
+    if (owned(id) && !group_sets_.count(id)) {
+      ++drift;
+      ops.push_back({Op::DeleteNexthop, id, {}, {}, {}});
+    }
+  }
+  for (const auto& [id, key] : k.nexthops) {
+    const bool ours = std::any_of(nexthops_.begin(), nexthops_.end(), [&](const auto& n) { return n.second.id == id; });
+    if (owned(id) && !ours) {
+      ++drift;
+      ops.push_back({Op::DeleteNexthop, id, {}, {}, {}});
+    }
+  }
+  if (!ops.empty()) kernel_.apply(ops);
+  drift_ += drift;
+  return drift;
+}
+
+FibStats Programmer::stats() const {
+  FibStats s;
+  s.routes = installed_.size();
+  s.groups = groups_.size();
+  s.nexthops = nexthops_.size();
+  s.waiting = desired_.size() - std::count_if(desired_.begin(), desired_.end(),
+                                              [&](const auto& d) { return installed_.count(d.first) > 0; });
+  s.group_replaces = group_replaces_;
+  s.drift = drift_;
+  return s;
+}
+
+std::optional<NexthopId> Programmer::installed(const Prefix& prefix) const {
+  auto it = installed_.find(prefix);
+  return it == installed_.end() ? std::nullopt : std::optional<NexthopId>(it->second);
+}
+
+std::vector<NexthopKey> Programmer::group_members(NexthopId group) const {
+  auto it = group_sets_.find(group);
+  return it == group_sets_.end() ? std::vector<NexthopKey>{} : it->second;
+}
+
+}  // namespace ridgeline::fib

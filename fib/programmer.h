@@ -1,0 +1,83 @@
+#pragma once
+// Turns Loc-RIB forwarding changes (prefix -> next hops) into kernel operations: one nexthop
+// object per (gateway, ifindex), one group per distinct set, shared by every route with that
+// set. When every route of a group moves to the same new set (a node fails, or comes up
+// announcing every service), the group is replaced in place: one write, not one per route.
+// Deterministic: the kernel is an interface, time is not used.
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "fib/kernel.h"
+
+namespace ridgeline::fib {
+
+struct ProgrammerOptions {
+  // Nexthop ids Ridgeline owns (DESIGN.md "Kernel"): everything else is someone else's.
+  NexthopId first_id = 0x52000000;
+  NexthopId last_id = 0x52ffffff;
+};
+
+struct FibStats {
+  size_t routes = 0, groups = 0, nexthops = 0;
+  size_t waiting = 0;           // routes with no resolvable next hop, not installed
+  uint64_t group_replaces = 0;  // in-place group replacements
+  uint64_t drift = 0;           // items reconcile() found changed behind our back
+};
+
+class Programmer {
+ public:
+  Programmer(Kernel& kernel, ProgrammerOptions options = {});
+
+  // Next hops resolve over connected prefixes (from address notifications); a next hop that
+  // resolves over none is not installed, and its routes wait.
+  void set_connected(const Prefix& prefix, int ifindex);
+  void remove_connected(const Prefix& prefix);
+  // A link went down: every connected prefix on it goes at once.
+  void link_down(int ifindex);
+
+  // The desired next hops of a prefix; empty removes it. Changes coalesce until flush().
+  void update(const Prefix& prefix, std::vector<IpAddress> next_hops);
+  // Sends the ops for everything changed since the last flush; returns them.
+  std::vector<Op> flush();
+  // Compares the kernel with the desired state, repairs what differs, counts it as drift.
+  size_t reconcile();
+
+  FibStats stats() const;
+  std::optional<NexthopId> installed(const Prefix& prefix) const;
+  std::vector<NexthopKey> group_members(NexthopId group) const;
+
+ private:
+  using Set = std::vector<NexthopKey>;  // sorted, unique
+  struct Group {
+    NexthopId id = 0;
+    size_t refs = 0;
+  };
+  struct Nexthop {
+    NexthopId id = 0;  // 0 until allocated
+    size_t refs = 0;
+  };
+  std::optional<int> resolve(const IpAddress& gateway) const;
+  Set target_set(const Prefix& prefix) const;
+  NexthopId allocate();
+  NexthopId ensure_nexthop(const NexthopKey& key, std::vector<Op>& ops);
+  std::vector<NexthopId> member_ids(const Set& set, std::vector<Op>& ops);
+  void release_nexthop(const NexthopKey& key);
+  void mark_all_dirty();
+
+  Kernel& kernel_;
+  ProgrammerOptions options_;
+  NexthopId next_id_;
+  std::map<Prefix, int> connected_;
+  std::unordered_map<Prefix, std::vector<IpAddress>> desired_;
+  std::set<Prefix> dirty_;
+  std::map<NexthopKey, Nexthop> nexthops_;
+  std::map<Set, Group> groups_;
+  std::map<NexthopId, Set> group_sets_;
+  std::unordered_map<Prefix, NexthopId> installed_;  // prefix -> group
+  uint64_t group_replaces_ = 0;
+  uint64_t drift_ = 0;
+};
+
+}  // namespace ridgeline::fib

@@ -1,0 +1,179 @@
+// fib core against the fake kernel: shared groups, in-place group replace, resolution over
+// connected prefixes, and reconciliation of drift.
+#include "fib/programmer.h"
+
+#include <gtest/gtest.h>
+
+namespace ridgeline::fib {
+namespace {
+
+IpAddress ip(const char* s) {
+  return *IpAddress::parse(s);
+}
+Prefix pfx(const char* s) {
+  return *Prefix::parse(s);
+}
+
+size_t count(const std::vector<Op>& ops, Op::Kind kind) {
+  return std::count_if(ops.begin(), ops.end(), [&](const Op& o) { return o.kind == kind; });
+}
+
+class ProgrammerTest : public ::testing::Test {
+ protected:
+  ProgrammerTest() { fib.set_connected(pfx("10.0.1.0/24"), 7); }
+  std::vector<IpAddress> nodes(std::initializer_list<const char*> list) {
+    std::vector<IpAddress> out;
+    for (auto s : list) out.push_back(ip(s));
+    return out;
+  }
+  // The kernel's next-hop gateways for a route, following its group.
+  std::vector<std::string> kernel_hops(const char* prefix) {
+    auto r = kernel.state.routes.find(pfx(prefix));
+    if (r == kernel.state.routes.end()) return {};
+    std::vector<std::string> out;
+    for (auto id : kernel.state.groups.at(r->second.nhid))
+      out.push_back(kernel.state.nexthops.at(id).gateway.to_string());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  FakeKernel kernel;
+  Programmer fib{kernel};
+};
+
+TEST_F(ProgrammerTest, RoutesWithTheSameNextHopsShareOneGroup) {
+  fib.update(pfx("10.0.1.100/32"), nodes({"10.0.1.11", "10.0.1.12", "10.0.1.13"}));
+  fib.update(pfx("10.0.1.101/32"), nodes({"10.0.1.13", "10.0.1.12", "10.0.1.11"}));
+  auto ops = fib.flush();
+  EXPECT_EQ(count(ops, Op::AddNexthop), 3u);
+  EXPECT_EQ(count(ops, Op::AddGroup), 1u);
+  EXPECT_EQ(count(ops, Op::ReplaceRoute), 2u);
+  EXPECT_EQ(*fib.installed(pfx("10.0.1.100/32")), *fib.installed(pfx("10.0.1.101/32")));
+  EXPECT_EQ(kernel_hops("10.0.1.100/32"), (std::vector<std::string>{"10.0.1.11", "10.0.1.12", "10.0.1.13"}));
+  EXPECT_EQ(kernel.state.routes.at(pfx("10.0.1.100/32")).protocol, kProtocolBgp);
+  EXPECT_TRUE(fib.flush().empty());  // nothing new: nothing written
+}
+
+TEST_F(ProgrammerTest, NodeFailureIsOneGroupReplaceWhateverTheRouteCount) {
+  for (int i = 0; i < 1000; ++i) {
+    fib.update(Prefix(IpAddress::v4(0x0a010000u + i), 32), nodes({"10.0.1.11", "10.0.1.12", "10.0.1.13"}));
+  }
+  fib.flush();
+  const NexthopId group = *fib.installed(pfx("10.1.0.7/32"));
+  for (int i = 0; i < 1000; ++i)
+    fib.update(Prefix(IpAddress::v4(0x0a010000u + i), 32), nodes({"10.0.1.11", "10.0.1.12"}));
+  auto ops = fib.flush();
+  EXPECT_EQ(count(ops, Op::ReplaceGroup), 1u);
+  EXPECT_EQ(count(ops, Op::ReplaceRoute), 0u);   // no route is written
+  EXPECT_EQ(count(ops, Op::DeleteNexthop), 1u);  // the dead node's nexthop object
+  EXPECT_EQ(ops.size(), 2u);
+  EXPECT_EQ(*fib.installed(pfx("10.1.0.7/32")), group);  // the same id, as `ip nexthop` shows
+  EXPECT_EQ(kernel_hops("10.1.3.231/32"), (std::vector<std::string>{"10.0.1.11", "10.0.1.12"}));
+  EXPECT_EQ(fib.stats().group_replaces, 1u);
+  // The node comes back announcing every service: again one write (plus its nexthop object).
+  for (int i = 0; i < 1000; ++i) {
+    fib.update(Prefix(IpAddress::v4(0x0a010000u + i), 32), nodes({"10.0.1.11", "10.0.1.12", "10.0.1.13"}));
+  }
+  ops = fib.flush();
+  EXPECT_EQ(count(ops, Op::ReplaceGroup), 1u);
+  EXPECT_EQ(count(ops, Op::AddNexthop), 1u);
+  EXPECT_EQ(ops.size(), 2u);
+}
+
+TEST_F(ProgrammerTest, PartialMovesSplitTheGroupInsteadOfReplacingIt) {
+  fib.update(pfx("10.0.1.100/32"), nodes({"10.0.1.11", "10.0.1.12"}));
+  fib.update(pfx("10.0.1.101/32"), nodes({"10.0.1.11", "10.0.1.12"}));
+  fib.flush();
+  const NexthopId shared = *fib.installed(pfx("10.0.1.100/32"));
+  fib.update(pfx("10.0.1.101/32"), nodes({"10.0.1.11"}));  // only one of the two routes moves
+  auto ops = fib.flush();
+  EXPECT_EQ(count(ops, Op::ReplaceGroup), 0u);
+  EXPECT_EQ(count(ops, Op::AddGroup), 1u);
+  EXPECT_EQ(*fib.installed(pfx("10.0.1.100/32")), shared);
+  EXPECT_NE(*fib.installed(pfx("10.0.1.101/32")), shared);
+  EXPECT_EQ(kernel_hops("10.0.1.100/32"), (std::vector<std::string>{"10.0.1.11", "10.0.1.12"}));
+  EXPECT_EQ(kernel_hops("10.0.1.101/32"), (std::vector<std::string>{"10.0.1.11"}));
+}
+
+TEST_F(ProgrammerTest, MovingToAnExistingSetReusesItsGroup) {
+  fib.update(pfx("10.0.1.100/32"), nodes({"10.0.1.11", "10.0.1.12"}));
+  fib.update(pfx("10.0.1.101/32"), nodes({"10.0.1.11"}));
+  fib.flush();
+  fib.update(pfx("10.0.1.100/32"), nodes({"10.0.1.11"}));
+  auto ops = fib.flush();
+  EXPECT_EQ(*fib.installed(pfx("10.0.1.100/32")), *fib.installed(pfx("10.0.1.101/32")));
+  EXPECT_EQ(count(ops, Op::ReplaceRoute), 1u);
+  EXPECT_EQ(count(ops, Op::DeleteNexthop), 2u);  // the unused group and 10.0.1.12's nexthop
+  EXPECT_EQ(fib.stats().groups, 1u);
+  EXPECT_EQ(fib.stats().nexthops, 1u);
+}
+
+TEST_F(ProgrammerTest, UnresolvableNextHopsWaitAndLinkDownRemovesThemAtOnce) {
+  fib.update(pfx("10.0.1.100/32"), nodes({"10.0.1.11", "192.0.2.9"}));  // 192.0.2.9 is on no link
+  fib.update(pfx("10.0.2.1/32"), nodes({"192.0.2.9"}));
+  fib.flush();
+  EXPECT_EQ(kernel_hops("10.0.1.100/32"), (std::vector<std::string>{"10.0.1.11"}));
+  EXPECT_FALSE(fib.installed(pfx("10.0.2.1/32")));
+  EXPECT_EQ(fib.stats().waiting, 1u);
+  fib.set_connected(pfx("192.0.2.0/24"), 9);
+  fib.flush();
+  EXPECT_EQ(kernel_hops("10.0.2.1/32"), (std::vector<std::string>{"192.0.2.9"}));
+  EXPECT_EQ(kernel.state.nexthops.at(kernel.state.groups.at(*fib.installed(pfx("10.0.2.1/32")))[0]).ifindex, 9);
+  fib.link_down(9);
+  fib.flush();
+  EXPECT_FALSE(kernel.state.routes.count(pfx("10.0.2.1/32")));
+  EXPECT_EQ(kernel_hops("10.0.1.100/32"), (std::vector<std::string>{"10.0.1.11"}));
+}
+
+TEST_F(ProgrammerTest, RemovingTheLastRouteRemovesItsObjects) {
+  fib.update(pfx("10.0.1.100/32"), nodes({"10.0.1.11"}));
+  fib.flush();
+  fib.update(pfx("10.0.1.100/32"), {});
+  auto ops = fib.flush();
+  EXPECT_EQ(count(ops, Op::DeleteRoute), 1u);
+  EXPECT_TRUE(kernel.state.routes.empty());
+  EXPECT_TRUE(kernel.state.groups.empty());
+  EXPECT_TRUE(kernel.state.nexthops.empty());
+  EXPECT_EQ(fib.stats().routes, 0u);
+}
+
+TEST_F(ProgrammerTest, ReconcileRepairsDriftAndNeverTouchesOthersRoutes) {
+  fib.update(pfx("10.0.1.100/32"), nodes({"10.0.1.11", "10.0.1.12"}));
+  fib.update(pfx("10.0.1.101/32"), nodes({"10.0.1.11", "10.0.1.12"}));
+  fib.flush();
+  EXPECT_EQ(fib.reconcile(), 0u);
+  // Someone runs `ip route del`, adds a stray object in our range, and has routes of their own.
+  kernel.state.routes.erase(pfx("10.0.1.100/32"));
+  kernel.state.nexthops[ProgrammerOptions{}.first_id + 500] = {ip("10.0.1.99"), 7};
+  kernel.state.nexthops[42] = {ip("10.0.1.254"), 7};
+  kernel.state.routes[pfx("0.0.0.0/0")] = {42, 3};  // static, not ours
+  const size_t drift = fib.reconcile();
+  EXPECT_EQ(drift, 2u);
+  EXPECT_EQ(kernel_hops("10.0.1.100/32"), (std::vector<std::string>{"10.0.1.11", "10.0.1.12"}));
+  EXPECT_FALSE(kernel.state.nexthops.count(ProgrammerOptions{}.first_id + 500));
+  EXPECT_TRUE(kernel.state.routes.count(pfx("0.0.0.0/0")));
+  EXPECT_TRUE(kernel.state.nexthops.count(42));
+  EXPECT_EQ(fib.stats().drift, 2u);
+  // A group changed behind our back is put back.
+  auto gid = *fib.installed(pfx("10.0.1.101/32"));
+  kernel.state.groups[gid].pop_back();
+  EXPECT_EQ(fib.reconcile(), 1u);
+  EXPECT_EQ(kernel_hops("10.0.1.101/32"), (std::vector<std::string>{"10.0.1.11", "10.0.1.12"}));
+  EXPECT_EQ(fib.reconcile(), 0u);
+}
+
+TEST(FakeKernel, FollowsTheKernelsRules) {
+  FakeKernel k;
+  EXPECT_EQ(k.apply({{Op::AddGroup, 10, {}, {1}, {}}}), 1u);  // members must exist
+  EXPECT_EQ(k.apply({{Op::AddNexthop, 1, {*IpAddress::parse("10.0.0.1"), 1}, {}, {}},
+                     {Op::AddGroup, 10, {}, {1}, {}},
+                     {Op::ReplaceRoute, 10, {}, {}, *Prefix::parse("10.9.0.0/16")}}),
+            0u);
+  EXPECT_EQ(k.apply({{Op::AddNexthop, 1, {*IpAddress::parse("10.0.0.2"), 1}, {}, {}}}), 1u);  // EEXIST
+  EXPECT_EQ(k.apply({{Op::DeleteNexthop, 1, {}, {}, {}}}), 0u);
+  EXPECT_TRUE(k.state.groups.empty());  // its only member went
+  EXPECT_TRUE(k.state.routes.empty());  // and the route with it
+}
+
+}  // namespace
+}  // namespace ridgeline::fib
