@@ -1,0 +1,63 @@
+// fib_probe: drives fib::Programmer over the real kernel from stdin, for namespace tests.
+//   connected PREFIX DEV | route PREFIX [NH,NH,...] | flush | reconcile | stats
+// Each command prints one line: "ok ...", or "error ...".
+#include <net/if.h>
+
+#include <iostream>
+#include <sstream>
+
+#include "fib/netlink_kernel.h"
+#include "fib/programmer.h"
+
+using namespace ridgeline;
+
+int main() {
+  fib::NetlinkKernel kernel;
+  std::string error;
+  if (!kernel.open(error)) {
+    std::cout << "error " << error << std::endl;
+    return 1;
+  }
+  fib::Programmer programmer(kernel);
+  for (std::string line; std::getline(std::cin, line);) {
+    std::istringstream in(line);
+    std::string cmd, a, b;
+    in >> cmd >> a >> b;
+    if (cmd == "connected") {
+      auto p = Prefix::parse(a);
+      const unsigned ifindex = if_nametoindex(b.c_str());
+      if (!p || !ifindex) {
+        std::cout << "error bad connected line" << std::endl;
+        continue;
+      }
+      programmer.set_connected(*p, static_cast<int>(ifindex));
+      std::cout << "ok" << std::endl;
+    } else if (cmd == "route") {
+      auto p = Prefix::parse(a);
+      std::vector<IpAddress> hops;
+      std::istringstream list(b);
+      for (std::string h; std::getline(list, h, ',');) {
+        if (auto ip = IpAddress::parse(h)) hops.push_back(*ip);
+      }
+      if (!p) {
+        std::cout << "error bad prefix" << std::endl;
+        continue;
+      }
+      programmer.update(*p, hops);
+      std::cout << "ok" << std::endl;
+    } else if (cmd == "flush") {
+      auto ops = programmer.flush();
+      size_t replaces = 0;
+      for (const auto& o : ops) replaces += o.kind == fib::Op::ReplaceGroup;
+      std::cout << "ok ops=" << ops.size() << " group_replaces=" << replaces << std::endl;
+    } else if (cmd == "reconcile") {
+      std::cout << "ok drift=" << programmer.reconcile() << std::endl;
+    } else if (cmd == "stats") {
+      auto s = programmer.stats();
+      std::cout << "ok routes=" << s.routes << " groups=" << s.groups << " nexthops=" << s.nexthops << std::endl;
+    } else if (!cmd.empty()) {
+      std::cout << "error unknown command " << cmd << std::endl;
+    }
+  }
+  return 0;
+}
