@@ -1,8 +1,11 @@
 // fib_probe: drives fib::Programmer over the real kernel from stdin, for namespace tests.
 //   connected PREFIX DEV | route PREFIX [NH,NH,...] | flush | reconcile | stats
+//   bulk N NH,NH,...   install N /32s from 10.128.0.0 through the next hops, timed (batched)
+//   baseline N NH      the same, one route per sendmsg with a blocking ack each (for comparison)
 // Each command prints one line: "ok ...", or "error ...".
 #include <net/if.h>
 
+#include <chrono>
 #include <iostream>
 #include <sstream>
 
@@ -52,6 +55,28 @@ int main() {
       std::cout << "ok ops=" << ops.size() << " group_replaces=" << replaces << std::endl;
     } else if (cmd == "reconcile") {
       std::cout << "ok drift=" << programmer.reconcile() << std::endl;
+    } else if (cmd == "bulk" || cmd == "baseline") {
+      const uint32_t n = static_cast<uint32_t>(std::stoul(a));
+      std::vector<IpAddress> hops;
+      std::istringstream list(b);
+      for (std::string h; std::getline(list, h, ',');) {
+        if (auto ip = IpAddress::parse(h)) hops.push_back(*ip);
+      }
+      const auto start = std::chrono::steady_clock::now();
+      if (cmd == "bulk") {
+        for (uint32_t i = 0; i < n; ++i) programmer.update(Prefix(IpAddress::v4(0x0a800000u + i), 32), hops);
+        programmer.flush();
+      } else {
+        // One RTM_NEWROUTE per sendmsg, waiting for its ack before the next: the usual naive loop.
+        programmer.update(Prefix(IpAddress::v4(0x0a7f0000u), 32), hops);
+        programmer.flush();
+        const auto nhid = *programmer.installed(Prefix(IpAddress::v4(0x0a7f0000u), 32));
+        for (uint32_t i = 0; i < n; ++i) {
+          kernel.apply({{fib::Op::ReplaceRoute, nhid, {}, {}, Prefix(IpAddress::v4(0x0a900000u + i), 32)}});
+        }
+      }
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::cout << "ok seconds=" << s << " routes_per_second=" << static_cast<uint64_t>(n / s) << std::endl;
     } else if (cmd == "stats") {
       auto s = programmer.stats();
       std::cout << "ok routes=" << s.routes << " groups=" << s.groups << " nexthops=" << s.nexthops << std::endl;

@@ -36,6 +36,7 @@ bool NetlinkKernel::open(std::string& error) {
     return false;
   }
   nl_socket_set_buffer_size(sock_, 4 << 20, 4 << 20);
+  nlmsg_set_default_size(512);  // our messages are small; libnl's default is a page each
   nl_socket_disable_auto_ack(sock_);
   return true;
 }
