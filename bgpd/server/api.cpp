@@ -93,8 +93,7 @@ void fill_attributes(const PathAttributes& a, v1::Path& p) {
   if (a.med) p.set_med(*a.med);
   if (a.local_pref) p.set_local_pref(*a.local_pref);
   for (auto c : a.communities) p.add_communities(config::format_community(c));
-  for (const auto& c : a.large_communities)
-    p.add_large_communities(config::format_large_community({c.global, c.local1, c.local2}));
+  for (const auto& c : a.large_communities) p.add_large_communities(config::format_large_community(c));
   for (auto c : a.ext_communities) p.add_ext_communities(fmt::format("0x{:016x}", c));
   if (a.originator_id) p.set_originator_id(IpAddress::v4(*a.originator_id).to_string());
   for (auto c : a.cluster_list) p.add_cluster_list(IpAddress::v4(c).to_string());
@@ -219,11 +218,8 @@ struct ApiServer::Services {
    private:
     std::string peer_name(rib::PeerId id) const {
       if (id == rib::kLocalPeer) return "local";
-      for (const auto& p : speaker_.peers()) {
-        const Peer* peer = speaker_.find_peer(p.name);
-        if (peer && peer->id() == id) return p.name;
-      }
-      return "?";
+      const Peer* peer = speaker_.peer_by_id(id);
+      return peer ? peer->settings().name : "?";
     }
 
     grpc::Status collect(const v1::ListRoutesRequest& req, const RouteFilter& f, std::vector<v1::Route>& out) {

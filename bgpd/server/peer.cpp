@@ -272,9 +272,16 @@ bool Peer::accept(tcp::socket socket) {
 }
 
 void Peer::attach(std::shared_ptr<Connection> conn) {
+  if (conn == conn_) remember_local_address();
   conn->buffer.resize(kReadChunk);
   conn->used = 0;
   read(std::move(conn));
+}
+
+void Peer::remember_local_address() {
+  boost::system::error_code ec;
+  const auto local = conn_->socket.local_endpoint(ec);
+  if (!ec) local_address_ = to_ip(local.address());
 }
 
 void Peer::close_connection(std::shared_ptr<Connection>& conn) {
@@ -421,6 +428,7 @@ void Peer::on_pending_open(const Open& open) {
   conn_ = pending_;
   pending_.reset();
   conn_->outgoing = false;
+  remember_local_address();
   run(fsm_.handle(Event::TcpConnectionConfirmed, Clock::now()));  // would SendOpen: already sent
   on_open(open);
 }
@@ -603,8 +611,8 @@ void Peer::learn(config::Afi afi, const Nlri& n, const PathAttributes& received,
                                    n.prefix, attrs) == policy::Verdict::Permit;
   }
   if (af.soft_reconfiguration_inbound || accept) {
-    in[n.prefix] =
-        AdjInEntry{speaker_.attributes().intern(af.soft_reconfiguration_inbound ? received : attrs), next_hop, accept};
+    in.put(n.prefix, AdjInEntry{speaker_.attributes().intern(af.soft_reconfiguration_inbound ? received : attrs),
+                                next_hop, accept});
   } else {
     in.erase(n.prefix);
   }
@@ -614,11 +622,7 @@ void Peer::learn(config::Afi afi, const Nlri& n, const PathAttributes& received,
   }
   rib::Path path{id_, n.path_id, speaker_.attributes().intern(std::move(attrs)), next_hop};
   // A next hop that is the gateway's own address cannot forward (issue: martian next hops).
-  if (conn_) {
-    boost::system::error_code ec;
-    const auto local = conn_->socket.local_endpoint(ec);
-    if (!ec && to_ip(local.address()) == next_hop) path.eligible = false;
-  }
+  if (next_hop == local_address_) path.eligible = false;
   speaker_.rib().update(n.prefix, std::move(path));
   check_maximum_prefix(afi);
 }
@@ -626,8 +630,7 @@ void Peer::learn(config::Afi afi, const Nlri& n, const PathAttributes& received,
 bool Peer::check_maximum_prefix(config::Afi afi) {
   const auto& mp = settings_.af.at(afi).maximum_prefix;
   if (!mp) return true;
-  size_t accepted = 0;
-  for (const auto& [p, e] : adj_in_[afi]) accepted += e.accepted;
+  const size_t accepted = adj_in_[afi].accepted;
   if (accepted <= mp->limit) return true;
   if (mp->warning_only) {
     if (!max_prefix_warned_[afi])
@@ -671,18 +674,14 @@ std::optional<PathAttributes> Peer::export_attributes(const Prefix& prefix, cons
   if (to_ebgp && (has(0xFFFFFF01) || has(0xFFFFFF03))) return std::nullopt;  // NO_EXPORT, NO_EXPORT_SUBCONFED
   if (!to_ebgp && from_ibgp) {
     // RFC 4456: iBGP to iBGP only through a route reflector.
-    const Peer* origin = nullptr;
-    for (const auto* p : const_cast<Speaker&>(speaker_).established_peers()) {
-      if (p->id() == best.peer) origin = p;
-    }
+    const Peer* origin = speaker_.peer_by_id(best.peer);
     const bool from_client = origin && origin->settings().af_settings(afi_of(prefix)) &&
                              origin->settings().af_settings(afi_of(prefix))->route_reflector_client;
     if (!from_client && !af.route_reflector_client) return std::nullopt;
     if (!a.originator_id) a.originator_id = src ? src->router_id : 0;
     a.cluster_list.insert(a.cluster_list.begin(), speaker_.router_id());
   }
-  boost::system::error_code ec;
-  const auto local = conn_ ? to_ip(conn_->socket.local_endpoint(ec).address()) : IpAddress{};
+  const IpAddress& local = local_address_;
   if (to_ebgp) {
     if (!a.as_path) a.as_path = AsPath{};
     auto& segs = a.as_path->segments;
@@ -822,10 +821,8 @@ PeerView Peer::view() const {
   v.state_since = state_since_;
   v.counters = counters_;
   for (const auto& [afi, in] : adj_in_) {
-    v.prefixes_received[afi] = in.size();
-    size_t accepted = 0;
-    for (const auto& [p, e] : in) accepted += e.accepted;
-    v.prefixes_accepted[afi] = accepted;
+    v.prefixes_received[afi] = in.entries.size();
+    v.prefixes_accepted[afi] = in.accepted;
   }
   for (const auto& [afi, out] : adj_out_) v.prefixes_advertised[afi] = out.size();
   v.last_error = fsm_.last_error();
@@ -851,7 +848,7 @@ PeerView Peer::view() const {
 std::vector<Speaker::ReceivedRoute> Peer::received_routes() const {
   std::vector<Speaker::ReceivedRoute> out;
   for (const auto& [afi, in] : adj_in_) {
-    for (const auto& [p, e] : in) out.push_back({p, e.attrs, e.next_hop, e.accepted});
+    for (const auto& [p, e] : in.entries) out.push_back({p, e.attrs, e.next_hop, e.accepted});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.prefix < b.prefix; });
   return out;

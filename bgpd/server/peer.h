@@ -54,12 +54,30 @@ class Peer {
     IpAddress next_hop;
     bool accepted = false;
   };
-  using AdjIn = std::unordered_map<Prefix, AdjInEntry>;
+  // One family's Adj-RIB-In, with the count of accepted prefixes kept as it changes (maximum-prefix
+  // is checked on every NLRI, so it must not be a scan).
+  struct AdjIn {
+    std::unordered_map<Prefix, AdjInEntry> entries;
+    size_t accepted = 0;
+    void put(const Prefix& prefix, AdjInEntry entry) {
+      erase(prefix);
+      accepted += entry.accepted;
+      entries.emplace(prefix, std::move(entry));
+    }
+    void erase(const Prefix& prefix) {
+      auto it = entries.find(prefix);
+      if (it == entries.end()) return;
+      accepted -= it->second.accepted;
+      entries.erase(it);
+    }
+    void clear() { entries.clear(), accepted = 0; }
+  };
 
   void run(const Actions& actions);
   void arm_timer();
   void connect();
   void attach(std::shared_ptr<Connection> conn);
+  void remember_local_address();
   void close_connection(std::shared_ptr<Connection>& conn);
   void read(std::shared_ptr<Connection> conn);
   void on_data(const std::shared_ptr<Connection>& conn);
@@ -98,6 +116,7 @@ class Peer {
   DecodeContext dctx_;
   EncodeContext ectx_;
   std::vector<config::Afi> families_;  // negotiated and configured
+  IpAddress local_address_;            // our end of the current connection, read once when it attaches
   bool peer_restart_capable_ = false;  // RFC 4724: the peer can keep our routes
   uint16_t peer_restart_time_ = 0;
   bool stale_ = false;  // holding stale routes after a GR-capable peer went away

@@ -93,6 +93,7 @@ Peer* Speaker::add_peer(PeerSettings settings) {
   const std::string name = settings.name;
   auto peer = std::make_unique<Peer>(*this, std::move(settings), next_peer_id_++);
   Peer* raw = peer.get();
+  peers_by_id_[raw->id()] = raw;
   peers_[name] = std::move(peer);
   return raw;
 }
@@ -231,6 +232,7 @@ void Speaker::peer_finished(Peer* peer) {
     if (it == peers_.end() || !it->second->finished()) return;
     spdlog::info("{}: dynamic neighbor removed", name);
     rib_.withdraw_peer(it->second->id());
+    peers_by_id_.erase(it->second->id());
     peers_.erase(it);
     --dynamic_peers_;
     routes_changed();
@@ -306,6 +308,11 @@ std::vector<PeerView> Speaker::peers() const {
   std::vector<PeerView> out;
   for (const auto& [name, p] : peers_) out.push_back(p->view());
   return out;
+}
+
+const Peer* Speaker::peer_by_id(rib::PeerId id) const {
+  auto it = peers_by_id_.find(id);
+  return it == peers_by_id_.end() ? nullptr : it->second;
 }
 
 const Peer* Speaker::find_peer(const std::string& name) const {

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "bgpd/policy/policy.h"
@@ -88,6 +89,7 @@ class Speaker {
   std::vector<ReceivedRoute> received_routes(const std::string& peer) const;
   std::vector<std::pair<Prefix, rib::AttrRef>> advertised_routes(const std::string& peer) const;
   const Peer* find_peer(const std::string& name) const;
+  const Peer* peer_by_id(rib::PeerId id) const;
 
   // Hard reset of one peer (or all with "*"): Cease/Administrative Reset, then reconnect.
   bool clear_peer(const std::string& name);
@@ -127,6 +129,7 @@ class Speaker {
   rib::LocRib rib_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::map<std::string, std::unique_ptr<Peer>> peers_;  // by name (address text)
+  std::unordered_map<rib::PeerId, Peer*> peers_by_id_;
   rib::PeerId next_peer_id_ = 1;
   size_t dynamic_peers_ = 0;
   bool stopping_ = false;
