@@ -40,13 +40,6 @@ bool list_matches(const std::vector<Entry>& list, const std::vector<Value>& have
   return false;
 }
 
-std::vector<config::LargeCommunity> to_config(const std::vector<LargeCommunity>& v) {
-  std::vector<config::LargeCommunity> out;
-  out.reserve(v.size());
-  for (const auto& c : v) out.push_back({c.global, c.local1, c.local2});
-  return out;
-}
-
 template <typename T>
 void set_union_into(std::vector<T>& have, const std::vector<T>& add) {
   have.insert(have.end(), add.begin(), add.end());
@@ -63,7 +56,7 @@ bool community_list_matches(const std::vector<config::CommunityListEntry>& list,
 
 bool large_community_list_matches(const std::vector<config::LargeCommunityListEntry>& list,
                                   const std::vector<LargeCommunity>& communities, bool exact) {
-  return list_matches(list, to_config(communities), exact);
+  return list_matches(list, communities, exact);
 }
 
 Verdict Policy::prefix_list(const std::string& name, const Prefix& prefix) const {
@@ -113,9 +106,7 @@ Verdict Policy::route_map(const std::string& name, const Prefix& prefix, PathAtt
     if (e.set_large_community_none) attrs.large_communities.clear();
     if (e.set_large_community) {
       if (!e.set_large_community_additive) attrs.large_communities.clear();
-      std::vector<LargeCommunity> add;
-      for (const auto& c : *e.set_large_community) add.push_back({c.global, c.local1, c.local2});
-      set_union_into(attrs.large_communities, add);
+      set_union_into(attrs.large_communities, *e.set_large_community);
     }
     return Verdict::Permit;
   }

@@ -178,6 +178,11 @@ Actions Fsm::handle(Event event, TimePoint now, const EventData& data) {
     }
   };
 
+  // RFC 4271 §8.2.2: a start event past Idle is ignored in every state.
+  const bool start_event =
+      event == Event::ManualStart || event == Event::ManualStartPassive || event == Event::AutomaticStart;
+  if (start_event && state_ != State::Idle) return out;
+
   switch (state_) {
     case State::Idle:
       switch (event) {
@@ -222,10 +227,7 @@ Actions Fsm::handle(Event event, TimePoint now, const EventData& data) {
           break;
         case Event::ManualStop: fail(out, now, {}, {}, false); break;
         case Event::AdminReset:
-        case Event::BfdDown:
-        case Event::ManualStart:
-        case Event::ManualStartPassive:
-        case Event::AutomaticStart: break;  // nothing to tear down yet
+        case Event::BfdDown: break;  // nothing to tear down yet
         default:
           // RFC 4271 §8.2.2: anything else before a BGP connection exists drops back to Idle; with
           // no BGP connection there is nobody to send a NOTIFICATION to.
@@ -249,9 +251,6 @@ Actions Fsm::handle(Event event, TimePoint now, const EventData& data) {
         case Event::RouteRefreshMsg:
           fsm_error(fsm_subcode::kUnexpectedInOpenSent);  // RFC 6608
           break;
-        case Event::ManualStart:
-        case Event::ManualStartPassive:
-        case Event::AutomaticStart: break;
         default:
           if (!common()) fsm_error(fsm_subcode::kUnexpectedInOpenSent);
       }
@@ -275,9 +274,6 @@ Actions Fsm::handle(Event event, TimePoint now, const EventData& data) {
         case Event::RouteRefreshMsg:
           fsm_error(fsm_subcode::kUnexpectedInOpenConfirm);  // RFC 6608
           break;
-        case Event::ManualStart:
-        case Event::ManualStartPassive:
-        case Event::AutomaticStart: break;
         default:
           if (!common()) fsm_error(fsm_subcode::kUnexpectedInOpenConfirm);
       }
@@ -296,9 +292,6 @@ Actions Fsm::handle(Event event, TimePoint now, const EventData& data) {
           break;
         case Event::TcpConnectionFails: fail(out, now, {}, {}); break;
         case Event::BgpOpen: fsm_error(fsm_subcode::kUnexpectedInEstablished); break;
-        case Event::ManualStart:
-        case Event::ManualStartPassive:
-        case Event::AutomaticStart: break;
         default:
           if (!common()) fsm_error(fsm_subcode::kUnexpectedInEstablished);
       }

@@ -14,6 +14,7 @@
 
 #include "bgpd/wire/constants.h"
 #include "common/bytes.h"
+#include "common/community.h"
 #include "common/net.h"
 #include "common/result.h"
 
@@ -188,11 +189,7 @@ struct Aggregator {
   bool operator==(const Aggregator&) const = default;
 };
 
-struct LargeCommunity {
-  uint32_t global = 0, local1 = 0, local2 = 0;
-  auto operator<=>(const LargeCommunity&) const = default;
-  bool operator==(const LargeCommunity&) const = default;
-};
+using ridgeline::LargeCommunity;
 
 struct RawAttribute {
   uint8_t flags = 0;

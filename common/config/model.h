@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/community.h"
 #include "common/net.h"
 
 namespace ridgeline::config {
@@ -36,11 +37,7 @@ struct CommunityListEntry {
   bool operator==(const CommunityListEntry&) const = default;
 };
 
-struct LargeCommunity {
-  uint32_t global = 0, local1 = 0, local2 = 0;
-  auto operator<=>(const LargeCommunity&) const = default;
-  bool operator==(const LargeCommunity&) const = default;
-};
+using ridgeline::LargeCommunity;
 
 struct LargeCommunityListEntry {
   Action action = Action::Permit;
