@@ -211,6 +211,27 @@ struct Bfd {
   bool operator==(const Bfd&) const = default;
 };
 
+// ---- fib (Ridgeline's own block: how routes reach the kernel) ----------------------------------
+
+// `resilient-groups ipv4|ipv6 [buckets N] [idle-timer S]`: nexthop groups of that family are
+// resilient (kernel >= 5.13), so a next hop leaving does not rehash the flows of the others.
+struct ResilientGroups {
+  uint16_t buckets = 128;
+  uint32_t idle_timer_s = 120;
+  bool operator==(const ResilientGroups&) const = default;
+};
+
+struct Fib {
+  uint32_t table = 254;  // `table N`: main by default
+  uint32_t metric = 20;
+  uint32_t coalesce_window_ms = 5;       // `coalesce-window MS`
+  uint32_t reconcile_interval_s = 60;    // `reconcile-interval S`: compare with the kernel, repair drift
+  uint32_t convergence_timeout_s = 120;  // `convergence-timeout S`: longest wait for End-of-RIB after a start
+  std::optional<ResilientGroups> resilient_v4, resilient_v6;
+  bool multipath_routes = false;  // `multipath-routes`: RTA_MULTIPATH routes instead of nexthop objects
+  bool operator==(const Fib&) const = default;
+};
+
 // ---- the whole file -------------------------------------------------------------------------
 
 struct Config {
@@ -226,6 +247,7 @@ struct Config {
   std::map<std::string, RouteMap> route_maps;
   std::optional<Bgp> bgp;
   std::optional<Bfd> bfd;
+  std::optional<Fib> fib;
   bool operator==(const Config&) const = default;
 };
 

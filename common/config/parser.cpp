@@ -90,7 +90,7 @@ std::string format_large_community(const LargeCommunity& c) {
 
 namespace {
 
-enum class Mode { Top, RouterBgp, AddressFamily, RouteMap, Bfd, BfdProfile, BfdPeer, LineVty };
+enum class Mode { Top, RouterBgp, AddressFamily, RouteMap, Bfd, BfdProfile, BfdPeer, Fib, LineVty };
 
 Mode parent_of(Mode m) {
   switch (m) {
@@ -177,6 +177,7 @@ class Parser {
       case Mode::Bfd: return bfd(w);
       case Mode::BfdProfile: return bfd_timers(w, profile_->timers, true);
       case Mode::BfdPeer: return bfd_timers(w, peer_->timers, false);
+      case Mode::Fib: return fib(w);
       case Mode::LineVty: return Outcome::unknown();
     }
     return Outcome::unknown();
@@ -201,6 +202,11 @@ class Parser {
     if (w.is(0, "bfd") && w.size() == 1) {
       if (!c().bfd) c().bfd = Bfd{};
       mode_ = Mode::Bfd;
+      return Outcome::ok();
+    }
+    if (w.is(0, "fib") && w.size() == 1) {
+      if (!c().fib) c().fib = Fib{};
+      mode_ = Mode::Fib;
       return Outcome::ok();
     }
     return Outcome::unknown();
@@ -766,6 +772,40 @@ class Parser {
     if (w.is(0, "shutdown") && w.size() == 1) return t.shutdown = true, Outcome::ok();
     if (w.is(0, "no") && w.is(1, "shutdown") && w.size() == 2) return t.shutdown = false, Outcome::ok();
     if (!in_profile && w.is(0, "profile") && w.size() == 2) return peer_->profile = w[1], Outcome::ok();
+    return Outcome::unknown();
+  }
+
+  // ---- fib ----
+  Outcome fib(const Words& w) {
+    Fib& f = *c().fib;
+    auto number = [&](uint32_t min, uint32_t max, uint32_t& slot) {
+      auto v = w.size() == 2 ? parse_number<uint32_t>(w[1], min, max) : std::nullopt;
+      if (!v)
+        return Outcome::error(w[0] + " must be a number from " + std::to_string(min) + " to " + std::to_string(max));
+      slot = *v;
+      return Outcome::ok();
+    };
+    if (w.is(0, "table")) return number(1, 0xfffffffe, f.table);
+    if (w.is(0, "metric")) return number(0, 0xffffffff, f.metric);
+    if (w.is(0, "coalesce-window")) return number(0, 1000, f.coalesce_window_ms);
+    if (w.is(0, "reconcile-interval")) return number(0, 86400, f.reconcile_interval_s);
+    if (w.is(0, "convergence-timeout")) return number(0, 3600, f.convergence_timeout_s);
+    if (w.is(0, "multipath-routes") && w.size() == 1) return f.multipath_routes = true, Outcome::ok();
+    if (w.is(0, "resilient-groups") && (w.is(1, "ipv4") || w.is(1, "ipv6"))) {
+      ResilientGroups r;
+      for (size_t i = 2; i < w.size(); i += 2) {
+        auto v = i + 1 < w.size() ? parse_number<uint32_t>(w[i + 1], 1, 0xffffffff) : std::nullopt;
+        if (w.is(i, "buckets") && v && *v <= 65535) {
+          r.buckets = static_cast<uint16_t>(*v);
+        } else if (w.is(i, "idle-timer") && v && *v <= 3600) {
+          r.idle_timer_s = *v;
+        } else {
+          return Outcome::error("usage: resilient-groups ipv4|ipv6 [buckets 1-65535] [idle-timer 1-3600]");
+        }
+      }
+      (w.is(1, "ipv4") ? f.resilient_v4 : f.resilient_v6) = r;
+      return Outcome::ok();
+    }
     return Outcome::unknown();
   }
 

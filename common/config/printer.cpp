@@ -220,6 +220,25 @@ std::string print_config(const Config& c) {
     }
     out << "exit\n!\n";
   }
+  if (c.fib) {
+    const Fib& f = *c.fib;
+    const Fib defaults;
+    out << "fib\n";
+    if (f.table != defaults.table) out << " table " << f.table << "\n";
+    if (f.metric != defaults.metric) out << " metric " << f.metric << "\n";
+    if (f.coalesce_window_ms != defaults.coalesce_window_ms) out << " coalesce-window " << f.coalesce_window_ms << "\n";
+    if (f.reconcile_interval_s != defaults.reconcile_interval_s)
+      out << " reconcile-interval " << f.reconcile_interval_s << "\n";
+    if (f.convergence_timeout_s != defaults.convergence_timeout_s)
+      out << " convergence-timeout " << f.convergence_timeout_s << "\n";
+    for (const auto& [name, r] : {std::pair{"ipv4", &f.resilient_v4}, std::pair{"ipv6", &f.resilient_v6}}) {
+      if (*r)
+        out << " resilient-groups " << name << " buckets " << (*r)->buckets << " idle-timer " << (*r)->idle_timer_s
+            << "\n";
+    }
+    if (f.multipath_routes) out << " multipath-routes\n";
+    out << "exit\n!\n";
+  }
   return out.str();
 }
 

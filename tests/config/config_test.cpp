@@ -98,6 +98,11 @@ TEST(ConfigErrors, EachBadLineNamesFileAndLine) {
       {"bfd\n profile p\n  detect-multiplier 1", 3, "detect-multiplier must be a number from 2 to 255"},
       {"bfd\n peer 10.0.0.1 multihop", 2, "needs local-address"},
       {"bfd\n peer 10.0.0.1 vrf red", 2, "VRFs are not supported"},
+      {"fib\n table 0", 2, "table must be a number from 1"},
+      {"fib\n coalesce-window 5000", 2, "coalesce-window must be a number from 0 to 1000"},
+      {"fib\n resilient-groups ipv4 buckets 0", 2, "usage: resilient-groups"},
+      {"fib\n resilient-groups ipv4 buckets", 2, "usage: resilient-groups"},
+      {"fib\n nexthop-groups off", 2, "unknown command: nexthop-groups off"},
   };
   for (const auto& c : cases) {
     auto r = parse_config(c.text, "test.conf");
@@ -106,6 +111,25 @@ TEST(ConfigErrors, EachBadLineNamesFileAndLine) {
     EXPECT_NE(r.errors[0].message.find(c.message), std::string::npos) << r.errors[0].message;
     EXPECT_EQ(r.errors[0].to_string().rfind("test.conf:" + std::to_string(c.line) + ": ", 0), 0u);
   }
+}
+
+TEST(ConfigGolden, FibBlockValues) {
+  auto r = load_config_file(kGolden + "/fib-options.canonical");
+  ASSERT_TRUE(r.ok()) << diagnostics(r);
+  const Fib& f = *r.config.fib;
+  EXPECT_EQ(f.table, 100u);
+  EXPECT_EQ(f.metric, 30u);
+  EXPECT_EQ(f.coalesce_window_ms, 2u);
+  EXPECT_EQ(f.reconcile_interval_s, 5u);
+  EXPECT_EQ(f.convergence_timeout_s, 30u);
+  EXPECT_EQ(f.resilient_v4, (ResilientGroups{64, 60}));
+  EXPECT_EQ(f.resilient_v6, ResilientGroups{});
+  EXPECT_TRUE(f.multipath_routes);
+  // Defaults are not printed: an empty block stays empty.
+  auto empty = parse_config("fib\nexit\n", "t.conf");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty.config.fib, Fib{});
+  EXPECT_EQ(print_config(empty.config), "!\nfib\nexit\n!\n");
 }
 
 TEST(ConfigErrors, WholeFileChecks) {
