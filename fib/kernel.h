@@ -1,6 +1,6 @@
 #pragma once
 // What fib/ asks of a kernel: nexthop objects, nexthop groups and routes (RTM_*NEXTHOP,
-// RTM_*ROUTE). Backends: the netlink one (coming), and FakeKernel for unit tests.
+// RTM_*ROUTE). Backends: NetlinkKernel (netlink_kernel.h), and FakeKernel for unit tests.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -12,6 +12,15 @@
 namespace ridgeline::fib {
 
 using NexthopId = uint32_t;
+
+// Nexthop ids Ridgeline owns (DESIGN.md "Kernel"): everything else is someone else's.
+inline constexpr NexthopId kOwnedFirstId = 0x52000000;
+inline constexpr NexthopId kOwnedLastId = 0x52fffffe;
+// In RTA_MULTIPATH mode, a route of ours that matches no known group reads back with this id.
+inline constexpr NexthopId kUnmatchedRouteId = 0x52ffffff;
+inline bool owned_id(NexthopId id) {
+  return id >= kOwnedFirstId && id <= kUnmatchedRouteId;
+}
 
 struct NexthopKey {
   IpAddress gateway;
@@ -34,6 +43,8 @@ struct Op {
   NexthopKey key{};
   std::vector<NexthopId> members;
   Prefix prefix{};
+  uint16_t buckets = 0;       // groups: resilient with this many buckets when > 0 (kernel >= 5.13)
+  uint32_t idle_timer_s = 0;  // resilient groups: a bucket idle this long may move
   bool operator==(const Op&) const = default;
 };
 std::string to_string(const Op& op);
@@ -53,6 +64,7 @@ class Kernel {
  public:
   virtual ~Kernel() = default;
   // Carries out the ops in order; returns how many failed (each failure is logged by the backend).
+  // Deleting what is already gone is not a failure.
   virtual size_t apply(const std::vector<Op>& ops) = 0;
   virtual KernelState dump() = 0;
 };

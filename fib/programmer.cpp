@@ -34,7 +34,69 @@ std::optional<int> Programmer::resolve(const IpAddress& gateway) const {
   return best ? std::optional<int>(best->second) : std::nullopt;
 }
 
+size_t Programmer::adopt(const KernelState& k) {
+  auto in_range = [&](NexthopId id) { return id >= options_.first_id && id <= options_.last_id; };
+  std::map<NexthopId, NexthopKey> keys;
+  for (const auto& [id, key] : k.nexthops) {
+    if (!in_range(id)) continue;
+    next_id_ = std::max(next_id_, id + 1);
+    // A duplicate (same gateway and interface) is not adopted: nothing will use it.
+    if (nexthops_.emplace(key, Nexthop{id, 0}).second) keys[id] = key;
+  }
+  for (const auto& [id, members] : k.groups) {
+    if (!in_range(id)) continue;
+    next_id_ = std::max(next_id_, id + 1);
+    Set set;
+    for (NexthopId m : members) {
+      auto it = keys.find(m);
+      if (it == keys.end()) break;
+      set.push_back(it->second);
+    }
+    if (set.size() != members.size()) continue;  // a member that is not ours: leave it to reconcile
+    std::sort(set.begin(), set.end());
+    set.erase(std::unique(set.begin(), set.end()), set.end());
+    if (!groups_.emplace(set, Group{id, 0}).second) continue;
+    group_sets_[id] = set;
+    for (const auto& key : set) ++nexthops_[key].refs;
+  }
+  for (const auto& [prefix, route] : k.routes) {
+    if (route.protocol != kProtocolBgp) continue;
+    auto set = group_sets_.find(route.nhid);
+    if (set == group_sets_.end()) continue;
+    ++groups_[set->second].refs;
+    installed_[prefix] = route.nhid;
+    adopted_.insert(prefix);
+  }
+  return adopted_.size();
+}
+
+size_t Programmer::sweep_adopted() {
+  const size_t n = adopted_.size();
+  for (const Prefix& p : adopted_) dirty_.insert(p);
+  adopted_.clear();
+  return n;
+}
+
+std::set<IpAddress> Programmer::adopted_gateways() const {
+  std::set<NexthopId> groups;
+  for (const Prefix& p : adopted_) groups.insert(installed_.at(p));
+  std::set<IpAddress> out;
+  for (NexthopId g : groups) {
+    for (const auto& key : group_sets_.at(g)) out.insert(key.gateway);
+  }
+  return out;
+}
+
+void Programmer::set_group_type(const Set& set, Op& op) const {
+  const auto& r = set.empty() || set.front().gateway.is_v4() ? options_.resilient_v4 : options_.resilient_v6;
+  if (r) {
+    op.buckets = r->buckets;
+    op.idle_timer_s = r->idle_timer_s;
+  }
+}
+
 void Programmer::update(const Prefix& prefix, std::vector<IpAddress> next_hops) {
+  adopted_.erase(prefix);
   if (next_hops.empty()) {
     desired_.erase(prefix);
   } else {
@@ -104,6 +166,7 @@ std::vector<Op> Programmer::flush() {
     const Set& old_set = group_sets_[gid];
     const Set& target = *m.second;
     if (mixed.count(gid) || target.empty() || m.first != groups_[old_set].refs || groups_.count(target)) continue;
+    if (old_set.front().gateway.family() != target.front().gateway.family()) continue;  // the group type could differ
     // One write: the group now holds the new set, and every route using it follows.
     for (const auto& k : target) ++nexthops_[k].refs;
     std::vector<NexthopId> ids;
@@ -116,6 +179,7 @@ std::vector<Op> Programmer::flush() {
       ids.push_back(it->second.id);
     }
     adds.push_back({Op::ReplaceGroup, gid, {}, ids, {}});
+    set_group_type(target, adds.back());
     for (const auto& k : old_set) release_nexthop(k);
     Group g = groups_[old_set];
     groups_.erase(old_set);
@@ -140,6 +204,7 @@ std::vector<Op> Programmer::flush() {
       for (const auto& k : target) ++nexthops_[k].refs;
       const NexthopId gid = allocate();
       adds.push_back({Op::AddGroup, gid, {}, ids, {}});
+      set_group_type(target, adds.back());
       git = groups_.emplace(target, Group{gid, 0}).first;
       group_sets_[gid] = target;
     }
@@ -179,7 +244,9 @@ size_t Programmer::reconcile() {
   const KernelState k = kernel_.dump();
   size_t drift = 0;
   std::vector<Op> ops;
-  auto owned = [&](NexthopId id) { return id >= options_.first_id && id <= options_.last_id; };
+  auto owned = [&](NexthopId id) { return owned_id(id) || (id >= options_.first_id && id <= options_.last_id); };
+  std::unordered_set<NexthopId> our_nexthops;
+  for (const auto& [key, nh] : nexthops_) our_nexthops.insert(nh.id);
   // Our objects as they should be.
   for (const auto& [key, nh] : nexthops_) {
     auto it = k.nexthops.find(nh.id);
@@ -193,12 +260,10 @@ size_t Programmer::reconcile() {
     std::vector<NexthopId> ids;
     for (const auto& key : set) ids.push_back(nexthops_.at(key).id);
     auto it = k.groups.find(g.id);
-    if (it == k.groups.end()) {
+    if (it == k.groups.end() || it->second != ids) {
       ++drift;
-      ops.push_back({Op::AddGroup, g.id, {}, ids, {}});
-    } else if (it->second != ids) {
-      ++drift;
-      ops.push_back({Op::ReplaceGroup, g.id, {}, ids, {}});
+      ops.push_back({it == k.groups.end() ? Op::AddGroup : Op::ReplaceGroup, g.id, {}, ids, {}});
+      set_group_type(set, ops.back());
     }
   }
   for (const auto& [p, gid] : installed_) {
@@ -222,8 +287,7 @@ size_t Programmer::reconcile() {
     }
   }
   for (const auto& [id, key] : k.nexthops) {
-    const bool ours = std::any_of(nexthops_.begin(), nexthops_.end(), [&](const auto& n) { return n.second.id == id; });
-    if (owned(id) && !ours) {
+    if (owned(id) && !our_nexthops.count(id)) {
       ++drift;
       ops.push_back({Op::DeleteNexthop, id, {}, {}, {}});
     }
@@ -240,6 +304,7 @@ FibStats Programmer::stats() const {
   s.nexthops = nexthops_.size();
   s.waiting = desired_.size() - std::count_if(desired_.begin(), desired_.end(),
                                               [&](const auto& d) { return installed_.count(d.first) > 0; });
+  s.adopted = adopted_.size();
   s.group_replaces = group_replaces_;
   s.drift = drift_;
   return s;

@@ -7,21 +7,30 @@
 #include <map>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "fib/kernel.h"
 
 namespace ridgeline::fib {
 
+struct ResilientOptions {
+  uint16_t buckets = 128;
+  uint32_t idle_timer_s = 120;
+};
+
 struct ProgrammerOptions {
-  // Nexthop ids Ridgeline owns (DESIGN.md "Kernel"): everything else is someone else's.
-  NexthopId first_id = 0x52000000;
-  NexthopId last_id = 0x52ffffff;
+  NexthopId first_id = kOwnedFirstId;
+  NexthopId last_id = kOwnedLastId;
+  // Groups whose next hops are of this family are resilient (a member leaving moves only its
+  // own buckets); unset: plain hash-threshold groups.
+  std::optional<ResilientOptions> resilient_v4, resilient_v6;
 };
 
 struct FibStats {
   size_t routes = 0, groups = 0, nexthops = 0;
   size_t waiting = 0;           // routes with no resolvable next hop, not installed
+  size_t adopted = 0;           // routes found in the kernel at start, not yet confirmed by the RIB
   uint64_t group_replaces = 0;  // in-place group replacements
   uint64_t drift = 0;           // items reconcile() found changed behind our back
 };
@@ -29,6 +38,15 @@ struct FibStats {
 class Programmer {
  public:
   Programmer(Kernel& kernel, ProgrammerOptions options = {});
+
+  // At start: takes over what a previous run left in the kernel (our protocol and id range), so
+  // that routes the RIB confirms are not rewritten. Adopted routes the RIB does not confirm stay
+  // until sweep_adopted(), called once the RIB has converged. Returns the adopted route count.
+  size_t adopt(const KernelState& kernel);
+  // The RIB has converged: adopted routes it did not confirm go at the next flush().
+  size_t sweep_adopted();
+  // The gateways of adopted routes not yet confirmed: who the RIB is still waiting for.
+  std::set<IpAddress> adopted_gateways() const;
 
   // Next hops resolve over connected prefixes (from address notifications); a next hop that
   // resolves over none is not installed, and its routes wait.
@@ -61,6 +79,7 @@ class Programmer {
   std::optional<int> resolve(const IpAddress& gateway) const;
   Set target_set(const Prefix& prefix) const;
   NexthopId allocate();
+  void set_group_type(const Set& set, Op& op) const;
   NexthopId ensure_nexthop(const NexthopKey& key, std::vector<Op>& ops);
   std::vector<NexthopId> member_ids(const Set& set, std::vector<Op>& ops);
   void release_nexthop(const NexthopKey& key);
@@ -76,6 +95,7 @@ class Programmer {
   std::map<Set, Group> groups_;
   std::map<NexthopId, Set> group_sets_;
   std::unordered_map<Prefix, NexthopId> installed_;  // prefix -> group
+  std::unordered_set<Prefix> adopted_;               // installed by a previous run, not yet confirmed
   uint64_t group_replaces_ = 0;
   uint64_t drift_ = 0;
 };

@@ -162,6 +162,94 @@ TEST_F(ProgrammerTest, ReconcileRepairsDriftAndNeverTouchesOthersRoutes) {
   EXPECT_EQ(fib.reconcile(), 0u);
 }
 
+TEST_F(ProgrammerTest, ARestartAdoptsWhatTheRibConfirmsWithoutAWriteAndSweepsTheRest) {
+  fib.update(pfx("10.0.1.100/32"), nodes({"10.0.1.11", "10.0.1.12"}));
+  fib.update(pfx("10.0.1.101/32"), nodes({"10.0.1.11", "10.0.1.12"}));
+  fib.update(pfx("10.0.1.102/32"), nodes({"10.0.1.13"}));
+  fib.flush();
+  kernel.state.nexthops[42] = {ip("10.0.1.254"), 7};
+  kernel.state.routes[pfx("0.0.0.0/0")] = {42, 3};  // static, not ours
+  const KernelState before = kernel.state;
+
+  // The daemon restarts: a new programmer over the same kernel.
+  Programmer next(kernel);
+  next.set_connected(pfx("10.0.1.0/24"), 7);
+  EXPECT_EQ(next.adopt(kernel.dump()), 3u);
+  EXPECT_EQ(next.stats().adopted, 3u);
+  EXPECT_EQ(next.adopted_gateways(), (std::set<IpAddress>{ip("10.0.1.11"), ip("10.0.1.12"), ip("10.0.1.13")}));
+  // Nothing is written until the RIB says otherwise, and what it confirms is not rewritten.
+  EXPECT_TRUE(next.flush().empty());
+  next.update(pfx("10.0.1.100/32"), nodes({"10.0.1.12", "10.0.1.11"}));
+  next.update(pfx("10.0.1.101/32"), nodes({"10.0.1.11", "10.0.1.12"}));
+  EXPECT_TRUE(next.flush().empty());
+  EXPECT_EQ(kernel.state.routes.size(), before.routes.size());
+  EXPECT_EQ(next.adopted_gateways(), (std::set<IpAddress>{ip("10.0.1.13")}));
+  EXPECT_EQ(next.reconcile(), 0u);  // adopted and not yet swept: not drift
+  // A new object gets an id past every adopted one.
+  next.update(pfx("10.0.1.103/32"), nodes({"10.0.1.14"}));
+  for (const Op& op : next.flush()) {
+    if (op.kind == Op::AddNexthop || op.kind == Op::AddGroup) {
+      EXPECT_GT(op.id, before.groups.rbegin()->first);
+    }
+  }
+  // Converged: the route nobody announced again goes, with its objects; others' stay.
+  EXPECT_EQ(next.sweep_adopted(), 1u);
+  auto ops = next.flush();
+  EXPECT_EQ(count(ops, Op::DeleteRoute), 1u);
+  EXPECT_FALSE(kernel.state.routes.count(pfx("10.0.1.102/32")));
+  EXPECT_TRUE(kernel.state.routes.count(pfx("0.0.0.0/0")));
+  EXPECT_TRUE(kernel.state.nexthops.count(42));
+  EXPECT_EQ(next.stats().adopted, 0u);
+  EXPECT_EQ(next.reconcile(), 0u);
+}
+
+TEST_F(ProgrammerTest, AdoptionSkipsDuplicatesAndForeignMembers) {
+  const NexthopId base = kOwnedFirstId + 100;
+  kernel.state.nexthops[base] = {ip("10.0.1.11"), 7};
+  kernel.state.nexthops[base + 1] = {ip("10.0.1.11"), 7};  // the same key again
+  kernel.state.nexthops[42] = {ip("10.0.1.12"), 7};        // not ours
+  kernel.state.groups[base + 2] = {base};
+  kernel.state.groups[base + 3] = {base, 42};  // has a member that is not ours
+  kernel.state.routes[pfx("10.0.1.100/32")] = {base + 2, kProtocolBgp};
+  kernel.state.routes[pfx("10.0.1.101/32")] = {base + 3, kProtocolBgp};
+  Programmer next(kernel);
+  next.set_connected(pfx("10.0.1.0/24"), 7);
+  EXPECT_EQ(next.adopt(kernel.dump()), 1u);
+  EXPECT_EQ(next.installed(pfx("10.0.1.100/32")), base + 2);
+  EXPECT_FALSE(next.installed(pfx("10.0.1.101/32")));
+  // Reconcile removes what was not adopted, within our range only.
+  next.reconcile();
+  EXPECT_FALSE(kernel.state.nexthops.count(base + 1));
+  EXPECT_FALSE(kernel.state.groups.count(base + 3));
+  EXPECT_TRUE(kernel.state.nexthops.count(42));
+  EXPECT_TRUE(kernel.state.routes.count(pfx("10.0.1.100/32")));
+}
+
+TEST(Programmer, ResilientGroupsArePerFamily) {
+  FakeKernel kernel;
+  ProgrammerOptions options;
+  options.resilient_v4 = ResilientOptions{64, 30};
+  Programmer fib(kernel, options);
+  fib.set_connected(pfx("10.0.1.0/24"), 7);
+  fib.set_connected(pfx("2001:db8:1::/64"), 7);
+  fib.update(pfx("10.0.1.100/32"), {ip("10.0.1.11"), ip("10.0.1.12")});
+  fib.update(pfx("2001:db8:1::100/128"), {ip("2001:db8:1::11"), ip("2001:db8:1::12")});
+  for (const Op& op : fib.flush()) {
+    if (op.kind != Op::AddGroup) continue;
+    const bool v4 = fib.group_members(op.id).front().gateway.is_v4();
+    EXPECT_EQ(op.buckets, v4 ? 64 : 0);
+    EXPECT_EQ(op.idle_timer_s, v4 ? 30u : 0u);
+  }
+  // The in-place replace keeps the type.
+  fib.update(pfx("10.0.1.100/32"), {ip("10.0.1.11")});
+  auto ops = fib.flush();
+  ASSERT_EQ(count(ops, Op::ReplaceGroup), 1u);
+  EXPECT_EQ(
+      ops[std::find_if(ops.begin(), ops.end(), [](const Op& o) { return o.kind == Op::ReplaceGroup; }) - ops.begin()]
+          .buckets,
+      64);
+}
+
 TEST(FakeKernel, FollowsTheKernelsRules) {
   FakeKernel k;
   EXPECT_EQ(k.apply({{Op::AddGroup, 10, {}, {1}, {}}}), 1u);  // members must exist
@@ -173,6 +261,9 @@ TEST(FakeKernel, FollowsTheKernelsRules) {
   EXPECT_EQ(k.apply({{Op::DeleteNexthop, 1, {}, {}, {}}}), 0u);
   EXPECT_TRUE(k.state.groups.empty());  // its only member went
   EXPECT_TRUE(k.state.routes.empty());  // and the route with it
+  // Deleting what is gone is what a delete wants.
+  EXPECT_EQ(k.apply({{Op::DeleteNexthop, 1, {}, {}, {}}, {Op::DeleteRoute, 0, {}, {}, *Prefix::parse("10.9.0.0/16")}}),
+            0u);
 }
 
 }  // namespace
