@@ -1,9 +1,14 @@
 // fib_probe: drives fib::Programmer over the real kernel from stdin, for namespace tests.
+//   fib_probe [--multipath] [--resilient-v4 BUCKETS]
 //   connected PREFIX DEV | route PREFIX [NH,NH,...] | flush | reconcile | stats
+//   adopt              take over what the kernel holds (as bgpd does at start)
+//   sweep              the RIB has converged: adopted routes not confirmed go at the next flush
 //   bulk N NH,NH,...   install N /32s from 10.128.0.0 through the next hops, timed (batched)
 //   baseline N NH      the same, one route per sendmsg with a blocking ack each (for comparison)
 // Each command prints one line: "ok ...", or "error ...".
 #include <net/if.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <iostream>
@@ -14,14 +19,23 @@
 
 using namespace ridgeline;
 
-int main() {
+int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("fib_probe"));  // stdout carries the answers
+  bool multipath = false;
+  fib::ProgrammerOptions options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--multipath") multipath = true;
+    if (arg == "--resilient-v4" && i + 1 < argc)
+      options.resilient_v4 = fib::ResilientOptions{static_cast<uint16_t>(std::stoul(argv[++i])), 60};
+  }
   fib::NetlinkKernel kernel;
   std::string error;
-  if (!kernel.open(error)) {
+  if (!kernel.open(error, multipath)) {
     std::cout << "error " << error << std::endl;
     return 1;
   }
-  fib::Programmer programmer(kernel);
+  fib::Programmer programmer(kernel, options);
   for (std::string line; std::getline(std::cin, line);) {
     std::istringstream in(line);
     std::string cmd, a, b;
@@ -52,7 +66,12 @@ int main() {
       auto ops = programmer.flush();
       size_t replaces = 0;
       for (const auto& o : ops) replaces += o.kind == fib::Op::ReplaceGroup;
-      std::cout << "ok ops=" << ops.size() << " group_replaces=" << replaces << std::endl;
+      std::cout << "ok ops=" << ops.size() << " group_replaces=" << replaces
+                << " kernel_errors=" << programmer.stats().kernel_errors << std::endl;
+    } else if (cmd == "adopt") {
+      std::cout << "ok adopted=" << programmer.adopt(kernel.dump()) << std::endl;
+    } else if (cmd == "sweep") {
+      std::cout << "ok swept=" << programmer.sweep_adopted() << std::endl;
     } else if (cmd == "reconcile") {
       std::cout << "ok drift=" << programmer.reconcile() << std::endl;
     } else if (cmd == "bulk" || cmd == "baseline") {

@@ -2,12 +2,15 @@
 
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
+#include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -16,12 +19,95 @@ namespace ridgeline::fib {
 namespace {
 
 constexpr size_t kBatchBytes = 32 * 1024;
+constexpr int kMaxLoggedErrors = 5;  // per apply(); the rest are counted
 
 int family_of(const IpAddress& a) {
   return a.is_v4() ? AF_INET : AF_INET6;
 }
 
+bool is_delete(const Op& op) {
+  return op.kind == Op::DeleteNexthop || op.kind == Op::DeleteRoute;
+}
+
+IpAddress address_from(int family, const nlattr* attr) {
+  const Family f = family == AF_INET ? Family::V4 : Family::V6;
+  std::array<uint8_t, 16> raw{};
+  if (attr) std::memcpy(raw.data(), nla_data(attr), std::min<size_t>(nla_len(attr), address_bytes(f)));
+  return IpAddress::from_bytes(f, {raw.data(), address_bytes(f)});
+}
+
 }  // namespace
+
+// Messages queued for one sendmsg; errors matched by sequence number, the last one acked.
+class NetlinkKernel::Batch {
+ public:
+  explicit Batch(NetlinkKernel& kernel) : k_(kernel) {}
+  ~Batch() { flush(); }
+
+  void add(nl_msg* msg, const Op& op) {
+    nlmsghdr* h = nlmsg_hdr(msg);
+    h->nlmsg_flags |= NLM_F_REQUEST;
+    h->nlmsg_seq = k_.seq_++;
+    if (ops_.empty()) first_seq_ = h->nlmsg_seq;
+    ops_.push_back(&op);
+    last_offset_ = bytes_.size();
+    const auto* p = reinterpret_cast<const uint8_t*>(h);
+    bytes_.insert(bytes_.end(), p, p + NLMSG_ALIGN(h->nlmsg_len));
+    nlmsg_free(msg);
+    if (bytes_.size() >= kBatchBytes) flush();
+  }
+
+  void flush() {
+    if (ops_.empty()) return;
+    auto* last = reinterpret_cast<nlmsghdr*>(bytes_.data() + last_offset_);
+    last->nlmsg_flags |= NLM_F_ACK;
+    const uint32_t last_seq = last->nlmsg_seq;
+    if (send(nl_socket_get_fd(k_.sock_), bytes_.data(), bytes_.size(), 0) < 0) {
+      spdlog::error("fib: netlink send: {}", std::strerror(errno));
+      failed_ += ops_.size();
+    } else {
+      read_until(last_seq);
+    }
+    bytes_.clear();
+    ops_.clear();
+  }
+
+  size_t failed() const { return failed_; }
+
+ private:
+  void read_until(uint32_t last_seq) {
+    std::vector<uint8_t> buf(64 * 1024);
+    for (;;) {
+      const ssize_t n = recv(nl_socket_get_fd(k_.sock_), buf.data(), buf.size(), 0);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        // ENOBUFS loses answers, a timeout means none is coming: count the batch as unknown so
+        // that the caller reconciles.
+        spdlog::error("fib: netlink recv: {}", std::strerror(errno));
+        ++failed_;
+        return;
+      }
+      int len = static_cast<int>(n);
+      for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
+        if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq < first_seq_ || h->nlmsg_seq > last_seq) continue;
+        const int error = -static_cast<nlmsgerr*>(nlmsg_data(h))->error;
+        const Op& op = *ops_[h->nlmsg_seq - first_seq_];
+        // Deleting what is gone (ENOENT for objects, ESRCH for routes) is what a delete wants.
+        if (error != 0 && !(is_delete(op) && (error == ENOENT || error == ESRCH))) {
+          if (++failed_ <= kMaxLoggedErrors) spdlog::warn("fib: {}: {}", to_string(op), std::strerror(error));
+        }
+        if (h->nlmsg_seq == last_seq) return;
+      }
+    }
+  }
+
+  NetlinkKernel& k_;
+  std::vector<uint8_t> bytes_;
+  std::vector<const Op*> ops_;  // by seq - first_seq_
+  uint32_t first_seq_ = 0;
+  size_t last_offset_ = 0;
+  size_t failed_ = 0;
+};
 
 NetlinkKernel::NetlinkKernel(uint32_t table, uint32_t metric) : table_(table), metric_(metric) {}
 
@@ -29,7 +115,7 @@ NetlinkKernel::~NetlinkKernel() {
   if (sock_) nl_socket_free(sock_);
 }
 
-bool NetlinkKernel::open(std::string& error) {
+bool NetlinkKernel::open(std::string& error, bool force_multipath) {
   sock_ = nl_socket_alloc();
   if (!sock_ || nl_connect(sock_, NETLINK_ROUTE) < 0) {
     error = "cannot open a rtnetlink socket";
@@ -38,174 +124,293 @@ bool NetlinkKernel::open(std::string& error) {
   nl_socket_set_buffer_size(sock_, 4 << 20, 4 << 20);
   nlmsg_set_default_size(512);  // our messages are small; libnl's default is a page each
   nl_socket_disable_auto_ack(sock_);
+  timeval timeout{10, 0};  // an answer that never comes must not hang the writer
+  setsockopt(nl_socket_get_fd(sock_), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  const int probe = dump_each(RTM_GETNEXTHOP, AF_UNSPEC, sizeof(nhmsg), [](nlmsghdr*) {});
+  if (force_multipath) {
+    mode_ = Mode::MultipathRoutes;
+    spdlog::info("fib: RTA_MULTIPATH routes (multipath-routes configured)");
+  } else if (probe != 0) {
+    mode_ = Mode::MultipathRoutes;
+    spdlog::warn("fib: the kernel refuses nexthop objects ({}); falling back to RTA_MULTIPATH routes",
+                 std::strerror(-probe));
+  } else {
+    spdlog::info("fib: nexthop objects and groups, table {}, metric {}", table_, metric_);
+  }
   return true;
 }
 
-size_t NetlinkKernel::apply(const std::vector<Op>& ops) {
-  std::map<uint32_t, const Op*> pending;  // seq -> op, until its ack
-  std::vector<uint8_t> batch;
-  size_t failed = 0;
-  auto read_acks = [&] {
-    std::vector<uint8_t> buf(64 * 1024);
-    while (!pending.empty()) {
-      const ssize_t n = recv(nl_socket_get_fd(sock_), buf.data(), buf.size(), 0);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        spdlog::error("fib: netlink recv: {}", std::strerror(errno));
-        failed += pending.size();
-        pending.clear();
-        return;
-      }
-      int len = static_cast<int>(n);
-      for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
-        if (h->nlmsg_type != NLMSG_ERROR) continue;
-        auto* err = static_cast<nlmsgerr*>(nlmsg_data(h));
-        auto it = pending.find(h->nlmsg_seq);
-        if (it == pending.end()) continue;
-        if (err->error != 0) {
-          ++failed;
-          spdlog::warn("fib: {}: {}", to_string(*it->second), std::strerror(-err->error));
-        }
-        pending.erase(it);
-      }
-    }
-  };
-  auto flush = [&] {
-    if (batch.empty()) return;
-    if (send(nl_socket_get_fd(sock_), batch.data(), batch.size(), 0) < 0) {
-      spdlog::error("fib: netlink send: {}", std::strerror(errno));
-      failed += pending.size();
-      pending.clear();
-    }
-    batch.clear();
-    read_acks();
-  };
-  for (const Op& op : ops) {
-    nl_msg* msg = nullptr;
-    switch (op.kind) {
-      case Op::AddNexthop: {
-        msg = nlmsg_alloc_simple(RTM_NEWNEXTHOP, NLM_F_CREATE | NLM_F_REPLACE);
-        nhmsg nh{};
-        nh.nh_family = static_cast<unsigned char>(family_of(op.key.gateway));
-        nh.nh_protocol = kProtocolBgp;
-        nlmsg_append(msg, &nh, sizeof(nh), NLMSG_ALIGNTO);
-        nla_put_u32(msg, NHA_ID, op.id);
-        nla_put(msg, NHA_GATEWAY, static_cast<int>(op.key.gateway.bytes().size()), op.key.gateway.bytes().data());
-        nla_put_u32(msg, NHA_OIF, static_cast<uint32_t>(op.key.ifindex));
-        break;
-      }
-      case Op::AddGroup:
-      case Op::ReplaceGroup: {
-        msg = nlmsg_alloc_simple(RTM_NEWNEXTHOP, NLM_F_CREATE | NLM_F_REPLACE);
-        nhmsg nh{};
-        nh.nh_family = AF_UNSPEC;
-        nh.nh_protocol = kProtocolBgp;
-        nlmsg_append(msg, &nh, sizeof(nh), NLMSG_ALIGNTO);
-        nla_put_u32(msg, NHA_ID, op.id);
-        std::vector<nexthop_grp> members(op.members.size());
-        for (size_t i = 0; i < op.members.size(); ++i) members[i].id = op.members[i];
-        nla_put(msg, NHA_GROUP, static_cast<int>(members.size() * sizeof(nexthop_grp)), members.data());
-        break;
-      }
-      case Op::DeleteNexthop: {
-        msg = nlmsg_alloc_simple(RTM_DELNEXTHOP, 0);
-        nhmsg nh{};
-        nlmsg_append(msg, &nh, sizeof(nh), NLMSG_ALIGNTO);
-        nla_put_u32(msg, NHA_ID, op.id);
-        break;
-      }
-      case Op::ReplaceRoute:
-      case Op::DeleteRoute: {
-        const bool add = op.kind == Op::ReplaceRoute;
-        msg = nlmsg_alloc_simple(add ? RTM_NEWROUTE : RTM_DELROUTE, add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
-        rtmsg rt{};
-        rt.rtm_family = static_cast<unsigned char>(family_of(op.prefix.address()));
-        rt.rtm_dst_len = op.prefix.length();
-        rt.rtm_table = static_cast<unsigned char>(table_ < 256 ? table_ : static_cast<uint32_t>(RT_TABLE_UNSPEC));
-        rt.rtm_protocol = kProtocolBgp;
-        rt.rtm_scope = RT_SCOPE_UNIVERSE;
-        rt.rtm_type = RTN_UNICAST;
-        nlmsg_append(msg, &rt, sizeof(rt), NLMSG_ALIGNTO);
-        nla_put(msg, RTA_DST, static_cast<int>(op.prefix.address().bytes().size()), op.prefix.address().bytes().data());
-        nla_put_u32(msg, RTA_TABLE, table_);
-        nla_put_u32(msg, RTA_PRIORITY, metric_);
-        if (add) nla_put_u32(msg, RTA_NH_ID, op.id);
-        break;
-      }
-    }
-    nlmsghdr* h = nlmsg_hdr(msg);
-    h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-    h->nlmsg_seq = seq_++;
-    pending[h->nlmsg_seq] = &op;
-    const auto* bytes = reinterpret_cast<const uint8_t*>(h);
-    batch.insert(batch.end(), bytes, bytes + NLMSG_ALIGN(h->nlmsg_len));
-    nlmsg_free(msg);
-    if (batch.size() >= kBatchBytes) flush();
+nl_msg* NetlinkKernel::encode_nexthop(const Op& op) const {
+  nl_msg* msg = nullptr;
+  nhmsg nh{};
+  if (op.kind == Op::DeleteNexthop) {  // the kernel wants a bare header here (no protocol)
+    msg = nlmsg_alloc_simple(RTM_DELNEXTHOP, 0);
+    nlmsg_append(msg, &nh, sizeof(nh), NLMSG_ALIGNTO);
+    nla_put_u32(msg, NHA_ID, op.id);
+    return msg;
   }
-  flush();
-  return failed;
+  msg = nlmsg_alloc_simple(RTM_NEWNEXTHOP, NLM_F_CREATE | NLM_F_REPLACE);
+  nh.nh_protocol = kProtocolBgp;
+  if (op.kind == Op::AddNexthop) {
+    nh.nh_family = static_cast<unsigned char>(family_of(op.key.gateway));
+    nlmsg_append(msg, &nh, sizeof(nh), NLMSG_ALIGNTO);
+    nla_put_u32(msg, NHA_ID, op.id);
+    nla_put(msg, NHA_GATEWAY, static_cast<int>(op.key.gateway.bytes().size()), op.key.gateway.bytes().data());
+    nla_put_u32(msg, NHA_OIF, static_cast<uint32_t>(op.key.ifindex));
+    return msg;
+  }
+  nh.nh_family = AF_UNSPEC;
+  nlmsg_append(msg, &nh, sizeof(nh), NLMSG_ALIGNTO);
+  nla_put_u32(msg, NHA_ID, op.id);
+  std::vector<nexthop_grp> members(op.members.size());
+  for (size_t i = 0; i < op.members.size(); ++i) members[i].id = op.members[i];
+  nla_put(msg, NHA_GROUP, static_cast<int>(members.size() * sizeof(nexthop_grp)), members.data());
+  if (op.buckets > 0) {
+    nla_put_u16(msg, NHA_GROUP_TYPE, NEXTHOP_GRP_TYPE_RES);
+    nlattr* res = nla_nest_start(msg, NHA_RES_GROUP);
+    nla_put_u16(msg, NHA_RES_GROUP_BUCKETS, op.buckets);
+    // In clock_t, as iproute2 sends it.
+    nla_put_u32(msg, NHA_RES_GROUP_IDLE_TIMER, op.idle_timer_s * static_cast<uint32_t>(sysconf(_SC_CLK_TCK)));
+    nla_nest_end(msg, res);
+  }
+  return msg;
+}
+
+nl_msg* NetlinkKernel::encode_route(const Prefix& prefix, NexthopId id, bool add) const {
+  nl_msg* msg = nlmsg_alloc_simple(add ? RTM_NEWROUTE : RTM_DELROUTE, add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+  rtmsg rt{};
+  rt.rtm_family = static_cast<unsigned char>(family_of(prefix.address()));
+  rt.rtm_dst_len = prefix.length();
+  rt.rtm_table = static_cast<unsigned char>(table_ < 256 ? table_ : static_cast<uint32_t>(RT_TABLE_UNSPEC));
+  rt.rtm_protocol = kProtocolBgp;
+  rt.rtm_scope = RT_SCOPE_UNIVERSE;
+  rt.rtm_type = RTN_UNICAST;
+  nlmsg_append(msg, &rt, sizeof(rt), NLMSG_ALIGNTO);
+  nla_put(msg, RTA_DST, static_cast<int>(prefix.address().bytes().size()), prefix.address().bytes().data());
+  nla_put_u32(msg, RTA_TABLE, table_);
+  nla_put_u32(msg, RTA_PRIORITY, metric_);
+  if (!add) return msg;
+  if (mode_ == Mode::NexthopObjects) {
+    nla_put_u32(msg, RTA_NH_ID, id);
+    return msg;
+  }
+  // RTA_MULTIPATH: the group's members, each an rtnexthop followed by its gateway (RFC-less:
+  // rtnetlink(7)); one member is a plain gateway route.
+  std::vector<NexthopId> members;
+  if (auto g = mp_groups_.find(id); g != mp_groups_.end()) {
+    members = g->second;
+  } else {
+    members = {id};
+  }
+  std::vector<const NexthopKey*> keys;
+  for (NexthopId m : members) {
+    if (auto it = mp_nexthops_.find(m); it != mp_nexthops_.end()) keys.push_back(&it->second);
+  }
+  if (keys.size() == 1) {
+    nla_put(msg, RTA_GATEWAY, static_cast<int>(keys[0]->gateway.bytes().size()), keys[0]->gateway.bytes().data());
+    nla_put_u32(msg, RTA_OIF, static_cast<uint32_t>(keys[0]->ifindex));
+    return msg;
+  }
+  nlattr* mp = nla_nest_start(msg, RTA_MULTIPATH);
+  for (const NexthopKey* key : keys) {
+    auto* nh = static_cast<rtnexthop*>(nlmsg_reserve(msg, sizeof(rtnexthop), NLMSG_ALIGNTO));
+    nh->rtnh_flags = 0;
+    nh->rtnh_hops = 0;
+    nh->rtnh_ifindex = key->ifindex;
+    nla_put(msg, RTA_GATEWAY, static_cast<int>(key->gateway.bytes().size()), key->gateway.bytes().data());
+    nh->rtnh_len =
+        static_cast<unsigned short>(static_cast<uint8_t*>(nlmsg_tail(nlmsg_hdr(msg))) - reinterpret_cast<uint8_t*>(nh));
+  }
+  nla_nest_end(msg, mp);
+  return msg;
+}
+
+void NetlinkKernel::apply_multipath(const Op& op, Batch& batch) {
+  auto rewrite_routes_of = [&](NexthopId group) {
+    auto users = mp_group_routes_.find(group);
+    if (users == mp_group_routes_.end()) return;
+    const bool alive = mp_groups_.count(group) > 0;
+    for (const Prefix& p : users->second) {
+      batch.add(encode_route(p, group, alive), op);
+      if (!alive) mp_routes_.erase(p);
+    }
+    if (!alive) mp_group_routes_.erase(users);
+  };
+  switch (op.kind) {
+    case Op::AddNexthop: mp_nexthops_[op.id] = op.key; break;
+    case Op::AddGroup: mp_groups_[op.id] = op.members; break;
+    case Op::ReplaceGroup:
+      mp_groups_[op.id] = op.members;
+      rewrite_routes_of(op.id);
+      break;
+    case Op::DeleteNexthop:
+      if (mp_groups_.erase(op.id)) {
+        rewrite_routes_of(op.id);  // as the kernel does: a deleted group takes its routes with it
+      } else if (mp_nexthops_.erase(op.id)) {
+        for (auto it = mp_groups_.begin(); it != mp_groups_.end();) {
+          if (std::erase(it->second, op.id) == 0) {
+            ++it;
+            continue;
+          }
+          const NexthopId g = it->first;
+          if (it->second.empty())
+            it = mp_groups_.erase(it);
+          else
+            ++it;
+          rewrite_routes_of(g);
+        }
+      }
+      break;
+    case Op::ReplaceRoute: {
+      if (auto old = mp_routes_.find(op.prefix); old != mp_routes_.end())
+        mp_group_routes_[old->second].erase(op.prefix);
+      mp_routes_[op.prefix] = op.id;
+      mp_group_routes_[op.id].insert(op.prefix);
+      batch.add(encode_route(op.prefix, op.id, true), op);
+      break;
+    }
+    case Op::DeleteRoute:
+      if (auto old = mp_routes_.find(op.prefix); old != mp_routes_.end()) {
+        mp_group_routes_[old->second].erase(op.prefix);
+        mp_routes_.erase(old);
+      }
+      batch.add(encode_route(op.prefix, 0, false), op);
+      break;
+  }
+}
+
+size_t NetlinkKernel::apply(const std::vector<Op>& ops) {
+  Batch batch(*this);
+  for (const Op& op : ops) {
+    if (mode_ == Mode::MultipathRoutes) {
+      apply_multipath(op, batch);
+    } else if (op.kind == Op::ReplaceRoute || op.kind == Op::DeleteRoute) {
+      batch.add(encode_route(op.prefix, op.id, op.kind == Op::ReplaceRoute), op);
+    } else {
+      batch.add(encode_nexthop(op), op);
+    }
+  }
+  batch.flush();
+  if (batch.failed() > static_cast<size_t>(kMaxLoggedErrors))
+    spdlog::warn("fib: {} kernel operations failed in all", batch.failed());
+  return batch.failed();
+}
+
+template <typename Each>
+int NetlinkKernel::dump_each(int type, int family, size_t header_size, Each&& each) {
+  nl_msg* msg = nlmsg_alloc_simple(type, NLM_F_REQUEST | NLM_F_DUMP);
+  std::vector<uint8_t> header(header_size, 0);
+  header[0] = static_cast<uint8_t>(family);
+  nlmsg_append(msg, header.data(), static_cast<int>(header_size), NLMSG_ALIGNTO);
+  nlmsghdr* request = nlmsg_hdr(msg);
+  const uint32_t seq = request->nlmsg_seq = seq_++;
+  const ssize_t sent = send(nl_socket_get_fd(sock_), request, request->nlmsg_len, 0);
+  nlmsg_free(msg);
+  if (sent < 0) return -errno;
+  std::vector<uint8_t> buf(1 << 20);
+  for (;;) {
+    const ssize_t n = recv(nl_socket_get_fd(sock_), buf.data(), buf.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -errno;
+    if (n == 0) return -EIO;
+    int len = static_cast<int>(n);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
+      if (h->nlmsg_seq != seq) continue;
+      if (h->nlmsg_type == NLMSG_DONE) return 0;
+      if (h->nlmsg_type == NLMSG_ERROR) return static_cast<nlmsgerr*>(nlmsg_data(h))->error;
+      each(h);
+    }
+  }
 }
 
 KernelState NetlinkKernel::dump() {
   KernelState state;
-  auto request = [&](int type, int family, size_t header) {
-    nl_msg* msg = nlmsg_alloc_simple(type, NLM_F_REQUEST | NLM_F_DUMP);
-    std::vector<uint8_t> hdr(header, 0);
-    hdr[0] = static_cast<uint8_t>(family);
-    nlmsg_append(msg, hdr.data(), static_cast<int>(header), NLMSG_ALIGNTO);
-    nlmsghdr* h = nlmsg_hdr(msg);
-    h->nlmsg_seq = seq_++;
-    send(nl_socket_get_fd(sock_), h, h->nlmsg_len, 0);
-    const uint32_t seq = h->nlmsg_seq;
-    nlmsg_free(msg);
-    return seq;
-  };
-  auto read = [&](uint32_t seq, auto&& each) {
-    std::vector<uint8_t> buf(1 << 20);
-    for (;;) {
-      const ssize_t n = recv(nl_socket_get_fd(sock_), buf.data(), buf.size(), 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return;
-      int len = static_cast<int>(n);
-      for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
-        if (h->nlmsg_seq != seq) continue;
-        if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) return;
-        each(h);
+  if (mode_ == Mode::NexthopObjects) {
+    dump_each(RTM_GETNEXTHOP, AF_UNSPEC, sizeof(nhmsg), [&](nlmsghdr* h) {
+      nlattr* tb[NHA_MAX + 1] = {};
+      if (nlmsg_parse(h, sizeof(nhmsg), tb, NHA_MAX, nullptr) < 0 || !tb[NHA_ID]) return;
+      const uint32_t id = nla_get_u32(tb[NHA_ID]);
+      if (tb[NHA_GROUP]) {
+        const auto* g = static_cast<const nexthop_grp*>(nla_data(tb[NHA_GROUP]));
+        std::vector<NexthopId> members;
+        for (int i = 0; i < nla_len(tb[NHA_GROUP]) / static_cast<int>(sizeof(nexthop_grp)); ++i)
+          members.push_back(g[i].id);
+        state.groups[id] = members;
+      } else if (tb[NHA_GATEWAY]) {
+        const auto* nh = static_cast<const nhmsg*>(nlmsg_data(h));
+        state.nexthops[id] = {address_from(nh->nh_family, tb[NHA_GATEWAY]),
+                              tb[NHA_OIF] ? static_cast<int>(nla_get_u32(tb[NHA_OIF])) : 0};
       }
-    }
-  };
-  read(request(RTM_GETNEXTHOP, AF_UNSPEC, sizeof(nhmsg)), [&](nlmsghdr* h) {
-    nlattr* tb[NHA_MAX + 1] = {};
-    if (nlmsg_parse(h, sizeof(nhmsg), tb, NHA_MAX, nullptr) < 0 || !tb[NHA_ID]) return;
-    const uint32_t id = nla_get_u32(tb[NHA_ID]);
-    if (tb[NHA_GROUP]) {
-      const auto* g = static_cast<const nexthop_grp*>(nla_data(tb[NHA_GROUP]));
-      std::vector<NexthopId> members;
-      for (int i = 0; i < nla_len(tb[NHA_GROUP]) / static_cast<int>(sizeof(nexthop_grp)); ++i)
-        members.push_back(g[i].id);
-      state.groups[id] = members;
-    } else if (tb[NHA_GATEWAY]) {
-      const auto* nh = static_cast<const nhmsg*>(nlmsg_data(h));
-      const Family f = nh->nh_family == AF_INET ? Family::V4 : Family::V6;
-      NexthopKey key{
-          IpAddress::from_bytes(f, {static_cast<const uint8_t*>(nla_data(tb[NHA_GATEWAY])), address_bytes(f)}),
-          tb[NHA_OIF] ? static_cast<int>(nla_get_u32(tb[NHA_OIF])) : 0};
-      state.nexthops[id] = key;
-    }
-  });
+    });
+  } else {
+    state.nexthops.insert(mp_nexthops_.begin(), mp_nexthops_.end());
+    state.groups.insert(mp_groups_.begin(), mp_groups_.end());
+  }
+  // RTA_MULTIPATH mode: a route of ours reads back as the group with the same members. Before
+  // the first write (a start after a previous run), groups are made up from the routes found,
+  // so that they can be adopted.
+  const bool synthesize = mode_ == Mode::MultipathRoutes && mp_nexthops_.empty() && mp_groups_.empty();
+  std::map<std::vector<NexthopKey>, NexthopId> by_members;
+  for (const auto& [gid, members] : mp_groups_) {
+    std::vector<NexthopKey> keys;
+    for (NexthopId m : members) keys.push_back(mp_nexthops_.at(m));
+    std::sort(keys.begin(), keys.end());
+    by_members[keys] = gid;
+  }
+  NexthopId next_synthetic = kOwnedFirstId;
+  std::map<NexthopKey, NexthopId> synthetic_nexthops;
   for (int family : {AF_INET, AF_INET6}) {
-    read(request(RTM_GETROUTE, family, sizeof(rtmsg)), [&](nlmsghdr* h) {
+    dump_each(RTM_GETROUTE, family, sizeof(rtmsg), [&](nlmsghdr* h) {
       const auto* rt = static_cast<const rtmsg*>(nlmsg_data(h));
       nlattr* tb[RTA_MAX + 1] = {};
       if (nlmsg_parse(h, sizeof(rtmsg), tb, RTA_MAX, nullptr) < 0) return;
       const uint32_t table = tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rt->rtm_table;
       if (table != table_ || rt->rtm_type != RTN_UNICAST) return;
-      const Family f = rt->rtm_family == AF_INET ? Family::V4 : Family::V6;
-      std::array<uint8_t, 16> raw{};
-      if (tb[RTA_DST]) std::memcpy(raw.data(), nla_data(tb[RTA_DST]), address_bytes(f));
-      const Prefix p(IpAddress::from_bytes(f, {raw.data(), address_bytes(f)}), rt->rtm_dst_len);
-      state.routes[p] = {tb[RTA_NH_ID] ? nla_get_u32(tb[RTA_NH_ID]) : 0, rt->rtm_protocol};
+      const Prefix p(address_from(rt->rtm_family, tb[RTA_DST]), rt->rtm_dst_len);
+      KernelState::Route route{tb[RTA_NH_ID] ? nla_get_u32(tb[RTA_NH_ID]) : 0, rt->rtm_protocol};
+      if (mode_ == Mode::MultipathRoutes && rt->rtm_protocol == kProtocolBgp && !tb[RTA_NH_ID]) {
+        std::vector<NexthopKey> keys;
+        if (tb[RTA_MULTIPATH]) {
+          auto* nh = static_cast<rtnexthop*>(nla_data(tb[RTA_MULTIPATH]));
+          int left = nla_len(tb[RTA_MULTIPATH]);
+          while (RTNH_OK(nh, left)) {
+            nlattr* sub[RTA_MAX + 1] = {};
+            nla_parse(sub, RTA_MAX, reinterpret_cast<nlattr*>(RTNH_DATA(nh)),
+                      static_cast<int>(nh->rtnh_len - RTNH_LENGTH(0)), nullptr);
+            if (sub[RTA_GATEWAY]) keys.push_back({address_from(rt->rtm_family, sub[RTA_GATEWAY]), nh->rtnh_ifindex});
+            left -= NLMSG_ALIGN(nh->rtnh_len);
+            nh = RTNH_NEXT(nh);
+          }
+        } else if (tb[RTA_GATEWAY]) {
+          keys.push_back({address_from(rt->rtm_family, tb[RTA_GATEWAY]),
+                          tb[RTA_OIF] ? static_cast<int>(nla_get_u32(tb[RTA_OIF])) : 0});
+        }
+        std::sort(keys.begin(), keys.end());
+        auto match = by_members.find(keys);
+        if (match == by_members.end() && synthesize && !keys.empty()) {
+          std::vector<NexthopId> members;
+          for (const auto& key : keys) {
+            auto [it, added] = synthetic_nexthops.emplace(key, next_synthetic);
+            if (added) state.nexthops[next_synthetic++] = key;
+            members.push_back(it->second);
+          }
+          state.groups[next_synthetic] = members;
+          match = by_members.emplace(keys, next_synthetic++).first;
+        }
+        route.nhid = match != by_members.end() ? match->second : kUnmatchedRouteId;
+      }
+      state.routes[p] = route;
     });
+  }
+  if (synthesize) {
+    mp_nexthops_.insert(state.nexthops.begin(), state.nexthops.end());
+    mp_groups_.insert(state.groups.begin(), state.groups.end());
+    for (const auto& [p, r] : state.routes) {
+      if (mp_groups_.count(r.nhid)) {
+        mp_routes_[p] = r.nhid;
+        mp_group_routes_[r.nhid].insert(p);
+      }
+    }
   }
   return state;
 }

@@ -236,8 +236,17 @@ std::vector<Op> Programmer::flush() {
   std::vector<Op> ops = std::move(adds);
   ops.insert(ops.end(), routes.begin(), routes.end());
   ops.insert(ops.end(), deletes.begin(), deletes.end());
-  if (!ops.empty()) kernel_.apply(ops);
+  write(ops, false);
   return ops;
+}
+
+void Programmer::write(const std::vector<Op>& ops, bool repairing) {
+  const size_t failed = ops.empty() ? 0 : kernel_.apply(ops);
+  kernel_errors_ += failed;
+  if (failed > 0)
+    needs_repair_ = true;
+  else if (repairing)
+    needs_repair_ = false;
 }
 
 size_t Programmer::reconcile() {
@@ -292,7 +301,7 @@ size_t Programmer::reconcile() {
       ops.push_back({Op::DeleteNexthop, id, {}, {}, {}});
     }
   }
-  if (!ops.empty()) kernel_.apply(ops);
+  write(ops, true);
   drift_ += drift;
   return drift;
 }
@@ -307,6 +316,8 @@ FibStats Programmer::stats() const {
   s.adopted = adopted_.size();
   s.group_replaces = group_replaces_;
   s.drift = drift_;
+  s.kernel_errors = kernel_errors_;
+  s.needs_repair = needs_repair_;
   return s;
 }
 

@@ -33,6 +33,8 @@ struct FibStats {
   size_t adopted = 0;           // routes found in the kernel at start, not yet confirmed by the RIB
   uint64_t group_replaces = 0;  // in-place group replacements
   uint64_t drift = 0;           // items reconcile() found changed behind our back
+  uint64_t kernel_errors = 0;   // kernel operations that failed
+  bool needs_repair = false;    // the last write had failures: reconcile (with backoff) to retry
 };
 
 class Programmer {
@@ -98,6 +100,9 @@ class Programmer {
   std::unordered_set<Prefix> adopted_;               // installed by a previous run, not yet confirmed
   uint64_t group_replaces_ = 0;
   uint64_t drift_ = 0;
+  uint64_t kernel_errors_ = 0;
+  bool needs_repair_ = false;
+  void write(const std::vector<Op>& ops, bool repairing);
 };
 
 }  // namespace ridgeline::fib
