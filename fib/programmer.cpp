@@ -26,6 +26,18 @@ void Programmer::link_down(int ifindex) {
   mark_all_dirty();
 }
 
+void Programmer::set_connected_prefixes(const std::map<Prefix, int>& connected) {
+  if (connected == connected_) return;
+  connected_ = connected;
+  mark_all_dirty();
+}
+
+void Programmer::withdraw_all() {
+  desired_.clear();
+  adopted_.clear();
+  for (const auto& [p, gid] : installed_) dirty_.insert(p);
+}
+
 std::optional<int> Programmer::resolve(const IpAddress& gateway) const {
   const std::pair<const Prefix, int>* best = nullptr;
   for (const auto& c : connected_) {
@@ -249,7 +261,7 @@ void Programmer::write(const std::vector<Op>& ops, bool repairing) {
     needs_repair_ = false;
 }
 
-size_t Programmer::reconcile() {
+size_t Programmer::reconcile(bool retrying) {
   const KernelState k = kernel_.dump();
   size_t drift = 0;
   std::vector<Op> ops;
@@ -302,7 +314,7 @@ size_t Programmer::reconcile() {
     }
   }
   write(ops, true);
-  drift_ += drift;
+  if (!retrying) drift_ += drift;
   return drift;
 }
 

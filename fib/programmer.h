@@ -56,13 +56,19 @@ class Programmer {
   void remove_connected(const Prefix& prefix);
   // A link went down: every connected prefix on it goes at once.
   void link_down(int ifindex);
+  // The whole connected set at once (from ConnectedTable); nothing happens if it is the same.
+  void set_connected_prefixes(const std::map<Prefix, int>& connected);
+  const std::map<Prefix, int>& connected() const { return connected_; }
+  // Every route of ours goes at the next flush (a stop without graceful restart).
+  void withdraw_all();
 
   // The desired next hops of a prefix; empty removes it. Changes coalesce until flush().
   void update(const Prefix& prefix, std::vector<IpAddress> next_hops);
   // Sends the ops for everything changed since the last flush; returns them.
   std::vector<Op> flush();
-  // Compares the kernel with the desired state, repairs what differs, counts it as drift.
-  size_t reconcile();
+  // Compares the kernel with the desired state, repairs what differs, counts it as drift (not
+  // when retrying after failed writes of our own: then the differences are ours).
+  size_t reconcile(bool retrying = false);
 
   FibStats stats() const;
   std::optional<NexthopId> installed(const Prefix& prefix) const;

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/route_change.h"
 #include "rib/attributes.h"
 #include "rib/decision.h"
 
@@ -50,12 +51,7 @@ struct RibEntry {
   std::optional<BestKey> best_key;
 };
 
-// A prefix's forwarding state changed; an empty next-hop set removes the route.
-struct RouteChange {
-  Prefix prefix;
-  std::vector<IpAddress> next_hops;
-  bool operator==(const RouteChange&) const = default;
-};
+using RouteChange = ridgeline::RouteChange;
 
 struct RibChanges {
   std::vector<RouteChange> fib;      // for the fib library

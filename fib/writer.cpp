@@ -1,0 +1,227 @@
+#include "fib/writer.h"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace ridgeline::fib {
+
+FibWriter::FibWriter(Kernel& kernel, LinkSource* links, ProgrammerOptions programmer, WriterOptions options,
+                     std::string mode)
+    : kernel_(kernel), links_(links), programmer_(kernel, programmer), options_(options), retry_(options.first_retry) {
+  counters_.mode = std::move(mode);
+  status_ = counters_;
+}
+
+FibWriter::~FibWriter() {
+  if (thread_.joinable()) stop(true);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+std::set<IpAddress> FibWriter::begin(Clock::time_point now) {
+  if (links_) {
+    connected_.reset(links_->dump());
+    programmer_.set_connected_prefixes(connected_.usable());
+  }
+  const size_t adopted = programmer_.adopt(kernel_.dump());
+  converged_ = adopted == 0;
+  convergence_deadline_ = now + options_.convergence_timeout;
+  next_reconcile_ = now + options_.reconcile_interval;
+  if (adopted > 0) {
+    spdlog::info(
+        "fib: adopted {} routes left by a previous run; the rest of ours goes once the RIB has converged "
+        "(at most {} s)",
+        adopted, options_.convergence_timeout.count());
+  }
+  counters_.stats = programmer_.stats();
+  counters_.converged = converged_;
+  std::lock_guard lock(mutex_);
+  status_ = counters_;
+  return programmer_.adopted_gateways();
+}
+
+void FibWriter::start() {
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  thread_ = std::thread([this] { run(); });
+}
+
+void FibWriter::wake() {
+  if (wake_fd_ < 0) return;
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof(one));
+}
+
+void FibWriter::submit(std::vector<RouteChange> changes) {
+  if (changes.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(changes));
+  }
+  wake();
+}
+
+void FibWriter::rib_converged() {
+  {
+    std::lock_guard lock(mutex_);
+    converge_requested_ = true;
+  }
+  wake();
+}
+
+void FibWriter::request_reconcile() {
+  {
+    std::lock_guard lock(mutex_);
+    reconcile_requested_ = true;
+  }
+  wake();
+}
+
+FibStatus FibWriter::status() const {
+  std::lock_guard lock(mutex_);
+  FibStatus s = status_;
+  s.queued = queue_.size();
+  return s;
+}
+
+void FibWriter::sweep(const char* why) {
+  const size_t n = programmer_.sweep_adopted();
+  converged_ = true;
+  spdlog::info("fib: {}: {} adopted routes not confirmed by the RIB are removed", why, n);
+}
+
+FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_readable) {
+  std::vector<std::vector<RouteChange>> batches;
+  bool converge = false, reconcile = false;
+  {
+    std::lock_guard lock(mutex_);
+    batches.swap(queue_);
+    converge = std::exchange(converge_requested_, false);
+    reconcile = std::exchange(reconcile_requested_, false);
+  }
+  for (auto& batch : batches) {
+    for (auto& change : batch) programmer_.update(change.prefix, std::move(change.next_hops));
+    counters_.changes += batch.size();
+    if (!flush_due_) flush_due_ = now + options_.coalesce_window;
+  }
+
+  if (links_ && links_readable) {
+    bool overflowed = false;
+    bool changed = false;
+    for (const LinkEvent& e : links_->read(overflowed)) changed |= connected_.apply(e);
+    if (overflowed) {
+      // Notifications were lost: start over from a dump, and check the kernel too.
+      spdlog::warn("fib: link notifications overflowed (ENOBUFS); resynchronizing");
+      changed |= connected_.reset(links_->dump());
+      ++counters_.resyncs;
+      reconcile = true;
+    }
+    if (changed) {
+      programmer_.set_connected_prefixes(connected_.usable());
+      flush_due_ = now;  // a link down removes its next hops at once
+    }
+  }
+
+  if (!converged_ && (converge || now >= convergence_deadline_)) {
+    sweep(converge ? "the RIB has converged" : "no End-of-RIB from every peer in time");
+    flush_due_ = now;
+  }
+
+  if (flush_due_ && now >= *flush_due_) {
+    programmer_.flush();
+    ++counters_.flushes;
+    flush_due_.reset();
+    if (programmer_.stats().needs_repair && !repair_due_) repair_due_ = now + retry_;
+  }
+
+  const bool periodic = options_.reconcile_interval.count() > 0 && now >= next_reconcile_;
+  const bool retry = repair_due_ && now >= *repair_due_;
+  if (reconcile || periodic || retry) {
+    const bool retrying = retry && !reconcile && !periodic;
+    const size_t drift = programmer_.reconcile(retrying);
+    ++counters_.reconciles;
+    counters_.last_reconcile_drift = retrying ? 0 : drift;
+    if (drift > 0 && retrying) spdlog::info("fib: retried {} failed kernel writes", drift);
+    if (drift > 0 && !retrying)
+      spdlog::warn("fib: reconcile repaired {} kernel objects changed outside Ridgeline", drift);
+    next_reconcile_ = now + options_.reconcile_interval;
+    if (programmer_.stats().needs_repair) {
+      retry_ = std::min(retry_ * 2, options_.max_retry);
+      repair_due_ = now + retry_;
+      spdlog::warn("fib: kernel writes still failing; retrying in {} ms", retry_.count());
+    } else {
+      retry_ = options_.first_retry;
+      repair_due_.reset();
+    }
+  }
+
+  counters_.stats = programmer_.stats();
+  counters_.converged = converged_;
+  {
+    std::lock_guard lock(mutex_);
+    status_ = counters_;
+  }
+
+  Clock::time_point next = now + std::chrono::hours(1);
+  if (flush_due_) next = std::min(next, *flush_due_);
+  if (repair_due_) next = std::min(next, *repair_due_);
+  if (options_.reconcile_interval.count() > 0) next = std::min(next, next_reconcile_);
+  if (!converged_) next = std::min(next, convergence_deadline_);
+  return next;
+}
+
+void FibWriter::run() {
+  bool links_readable = false;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    const auto now = Clock::now();
+    const auto next = step(now, links_readable);
+    const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(next - Clock::now());
+    timespec timeout{};
+    if (wait.count() > 0) {
+      timeout.tv_sec = static_cast<time_t>(wait.count() / 1000000000);
+      timeout.tv_nsec = static_cast<long>(wait.count() % 1000000000);
+    }
+    pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {links_ ? links_->fd() : -1, POLLIN, 0}};
+    ppoll(fds, 2, &timeout, nullptr);
+    if (fds[0].revents & POLLIN) {
+      uint64_t n;
+      [[maybe_unused]] ssize_t r = ::read(wake_fd_, &n, sizeof(n));
+    }
+    links_readable = (fds[1].revents & POLLIN) != 0;
+  }
+}
+
+void FibWriter::stop(bool keep_routes) {
+  if (thread_.joinable()) {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake();
+    thread_.join();
+  }
+  // What the RIB last said reaches the kernel before we go.
+  std::vector<std::vector<RouteChange>> batches;
+  {
+    std::lock_guard lock(mutex_);
+    batches.swap(queue_);
+  }
+  for (auto& batch : batches) {
+    for (auto& change : batch) programmer_.update(change.prefix, std::move(change.next_hops));
+  }
+  if (keep_routes) {
+    programmer_.flush();
+    spdlog::info("fib: stopping with graceful restart: {} routes stay in the kernel", programmer_.stats().routes);
+  } else {
+    const size_t n = programmer_.stats().routes;
+    programmer_.withdraw_all();
+    programmer_.flush();
+    spdlog::info("fib: stopping: {} routes removed from the kernel", n);
+  }
+}
+
+}  // namespace ridgeline::fib

@@ -1,0 +1,96 @@
+#pragma once
+// The FIB writer: the Programmer on a thread of its own, behind a queue, so that a slow kernel
+// never delays the protocol thread. It coalesces changes for a short window (a prefix that
+// changes several times is written once), follows links and addresses, adopts what a previous
+// run left in the kernel, sweeps it once the RIB has converged, and reconciles with the kernel
+// periodically, on demand, and with backoff after a failed write.
+//
+// step() is the whole logic with time passed in; the thread only waits for the next deadline,
+// for a wake-up, or for link notifications, and calls it. Unit tests call step() directly.
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "common/route_change.h"
+#include "fib/connected.h"
+#include "fib/programmer.h"
+
+namespace ridgeline::fib {
+
+struct WriterOptions {
+  std::chrono::milliseconds coalesce_window{5};
+  std::chrono::seconds reconcile_interval{60};  // 0: only on demand and after failures
+  std::chrono::seconds convergence_timeout{120};
+  std::chrono::milliseconds first_retry{100};
+  std::chrono::milliseconds max_retry{30000};
+};
+
+struct FibStatus {
+  FibStats stats;
+  std::string mode;        // "nexthop-objects" or "multipath-routes"
+  bool converged = false;  // adopted routes have been confirmed or swept
+  size_t queued = 0;       // change batches not yet taken by the writer
+  uint64_t changes = 0, flushes = 0, reconciles = 0, resyncs = 0;
+  uint64_t last_reconcile_drift = 0;
+};
+
+class FibWriter {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `links` may be null (no connected-prefix tracking: then set them on the programmer).
+  FibWriter(Kernel& kernel, LinkSource* links, ProgrammerOptions programmer, WriterOptions options,
+            std::string mode = "nexthop-objects");
+  ~FibWriter();
+  FibWriter(const FibWriter&) = delete;
+  FibWriter& operator=(const FibWriter&) = delete;
+
+  // Before start(): reads links, addresses and the kernel, and adopts what matches. Returns the
+  // gateways of the adopted routes: the peers the RIB should hear from before it has converged.
+  std::set<IpAddress> begin(Clock::time_point now);
+  void start();
+  // Stops the thread. Pending changes are written first; then, unless keep_routes (graceful
+  // restart), every route and object of ours is removed.
+  void stop(bool keep_routes);
+
+  // Any thread.
+  void submit(std::vector<RouteChange> changes);
+  void rib_converged();
+  void request_reconcile();
+  FibStatus status() const;
+
+  // The logic: does what is due at `now` and returns when it next has something to do.
+  Clock::time_point step(Clock::time_point now, bool links_readable);
+  Programmer& programmer() { return programmer_; }
+
+ private:
+  void run();
+  void wake();
+  void sweep(const char* why);
+
+  Kernel& kernel_;
+  LinkSource* links_;
+  Programmer programmer_;
+  WriterOptions options_;
+  ConnectedTable connected_;
+
+  // Shared with other threads.
+  mutable std::mutex mutex_;
+  std::vector<std::vector<RouteChange>> queue_;
+  bool converge_requested_ = false, reconcile_requested_ = false, stopping_ = false;
+  FibStatus status_;
+
+  // The writer's own.
+  std::optional<Clock::time_point> flush_due_, repair_due_;
+  Clock::time_point next_reconcile_{}, convergence_deadline_{};
+  std::chrono::milliseconds retry_;
+  bool converged_ = true;
+  FibStatus counters_;
+  int wake_fd_ = -1;
+  std::thread thread_;
+};
+
+}  // namespace ridgeline::fib
