@@ -8,10 +8,14 @@
 #include <iostream>
 
 #include "bgpd/server/api.h"
+#include "bgpd/server/fib_sink.h"
 #include "bgpd/server/speaker.h"
 #include "common/asio.h"
 #include "common/config/parser.h"
 #include "common/daemon_options.h"
+#include "fib/link_monitor.h"
+#include "fib/netlink_kernel.h"
+#include "fib/writer.h"
 #include "ridgeline/version.h"
 
 int main(int argc, char** argv) {
@@ -40,12 +44,43 @@ int main(int argc, char** argv) {
   ::mkdir(options.run_dir.c_str(), 0750);
 
   boost::asio::io_context io;
-  // The fib library is not wired in yet: every build behaves as --no-fib and logs FIB changes.
-  if (!no_fib) spdlog::warn("kernel FIB programming is not available yet; running as with --no-fib");
-  ridgeline::bgp::SpeakerOptions speaker_options{bgp_port, bgp_listen};
-  ridgeline::bgp::Speaker speaker(io, parsed.config, speaker_options,
-                                  std::make_unique<ridgeline::bgp::LoggingRouteSink>());
   std::string error;
+  // The kernel FIB: a writer thread over netlink, unless --no-fib.
+  const ridgeline::config::Fib fib_config = parsed.config.fib.value_or(ridgeline::config::Fib{});
+  std::unique_ptr<ridgeline::fib::NetlinkKernel> kernel;
+  std::unique_ptr<ridgeline::fib::LinkMonitor> links;
+  std::unique_ptr<ridgeline::fib::FibWriter> writer;
+  std::unique_ptr<ridgeline::bgp::RouteSink> sink = std::make_unique<ridgeline::bgp::LoggingRouteSink>();
+  std::set<ridgeline::IpAddress> adopted_gateways;
+  if (no_fib) {
+    spdlog::info("--no-fib: the kernel FIB is left alone");
+  } else {
+    kernel = std::make_unique<ridgeline::fib::NetlinkKernel>(fib_config.table, fib_config.metric);
+    links = std::make_unique<ridgeline::fib::LinkMonitor>();
+    if (!kernel->open(error, fib_config.multipath_routes) || !links->open(error)) {
+      spdlog::critical("fib: {}", error);
+      return 1;
+    }
+    ridgeline::fib::ProgrammerOptions programmer;
+    auto resilient = [](const auto& r) {
+      return r ? std::optional<ridgeline::fib::ResilientOptions>({r->buckets, r->idle_timer_s}) : std::nullopt;
+    };
+    programmer.resilient_v4 = resilient(fib_config.resilient_v4);
+    programmer.resilient_v6 = resilient(fib_config.resilient_v6);
+    ridgeline::fib::WriterOptions writer_options;
+    writer_options.coalesce_window = std::chrono::milliseconds(fib_config.coalesce_window_ms);
+    writer_options.reconcile_interval = std::chrono::seconds(fib_config.reconcile_interval_s);
+    writer_options.convergence_timeout = std::chrono::seconds(fib_config.convergence_timeout_s);
+    const bool multipath = kernel->mode() == ridgeline::fib::NetlinkKernel::Mode::MultipathRoutes;
+    writer = std::make_unique<ridgeline::fib::FibWriter>(*kernel, links.get(), programmer, writer_options,
+                                                         multipath ? "multipath-routes" : "nexthop-objects");
+    adopted_gateways = writer->begin(ridgeline::fib::FibWriter::Clock::now());
+    writer->start();
+    sink = std::make_unique<ridgeline::bgp::FibRouteSink>(*writer);
+  }
+  ridgeline::bgp::SpeakerOptions speaker_options{bgp_port, bgp_listen};
+  ridgeline::bgp::Speaker speaker(io, parsed.config, speaker_options, std::move(sink));
+  speaker.expect_end_of_rib_from(adopted_gateways);
   if (!speaker.start(error)) {
     spdlog::critical("{}", error);
     return 1;
@@ -75,5 +110,8 @@ int main(int argc, char** argv) {
   signals.async_wait(on_signal);
   io.run();
   api.stop();
+  // With graceful restart configured the kernel keeps our routes across the restart; without it
+  // they go, as FRR's zebra removes its routes on a clean stop.
+  if (writer) writer->stop(parsed.config.bgp->graceful_restart);
   return 0;
 }

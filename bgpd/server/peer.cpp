@@ -485,6 +485,7 @@ void Peer::on_open(const Open& open) {
   ectx_ = EncodeContext{};
   ectx_.four_octet_as = dctx_.four_octet_as;
   families_.clear();
+  end_of_rib_.clear();
   for (const auto& [afi, af] : settings_.af) {
     if (!af.active) continue;
     const AfiSafi w = wire_af(afi);
@@ -495,7 +496,15 @@ void Peer::on_open(const Open& open) {
             : std::find(theirs.multiprotocol.begin(), theirs.multiprotocol.end(), w) != theirs.multiprotocol.end();
     if (peer_has) families_.push_back(afi);
   }
-  peer_restart_capable_ = theirs.graceful_restart.has_value() && settings_.graceful_restart;
+  // RFC 4724 §4.2: routes are kept only for the families the peer's capability lists with it
+  // (a helper-only speaker, such as FRR by default, lists none). All or nothing for now.
+  peer_restart_capable_ =
+      theirs.graceful_restart && settings_.graceful_restart &&
+      std::any_of(theirs.graceful_restart->families.begin(), theirs.graceful_restart->families.end(),
+                  [&](const auto& f) {
+                    auto afi = config_afi(f.af);
+                    return afi && std::find(families_.begin(), families_.end(), *afi) != families_.end();
+                  });
   peer_restart_time_ = theirs.graceful_restart ? theirs.graceful_restart->restart_time : 0;
   speaker_.rib().set_peer(id_, {settings_.address, open.bgp_identifier, !ibgp});
   (void)mine;
@@ -559,6 +568,11 @@ void Peer::on_update(const Update& u) {
     if (stale_) {
       speaker_.rib().sweep_stale(id_);
       stale_ = false;
+    }
+    if (auto afi = config_afi(*eor)) {
+      end_of_rib_.insert(*afi);
+      if (std::all_of(families_.begin(), families_.end(), [&](config::Afi a) { return end_of_rib_.count(a) > 0; }))
+        speaker_.peer_end_of_rib(this);
     }
     return;
   }

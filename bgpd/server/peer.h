@@ -116,6 +116,7 @@ class Peer {
   DecodeContext dctx_;
   EncodeContext ectx_;
   std::vector<config::Afi> families_;  // negotiated and configured
+  std::set<config::Afi> end_of_rib_;   // families whose End-of-RIB came in this session
   IpAddress local_address_;            // our end of the current connection, read once when it attaches
   bool peer_restart_capable_ = false;  // RFC 4724: the peer can keep our routes
   uint16_t peer_restart_time_ = 0;

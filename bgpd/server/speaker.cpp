@@ -13,7 +13,7 @@ namespace ridgeline::bgp {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-void LoggingRouteSink::apply(const std::vector<rib::RouteChange>& changes) {
+void LoggingRouteSink::apply(std::vector<rib::RouteChange> changes) {
   for (const auto& c : changes) {
     std::string hops;
     for (const auto& h : c.next_hops) hops += (hops.empty() ? "" : ",") + h.to_string();
@@ -152,6 +152,7 @@ bool Speaker::start(std::string& error) {
     add_peer(resolve_peer_settings(b, &n, g, *address))->start();
   }
   originate_networks();
+  check_converged();
   return true;
 }
 
@@ -169,14 +170,41 @@ void Speaker::originate_networks() {
   routes_changed();
 }
 
+void Speaker::expect_end_of_rib_from(const std::set<IpAddress>& gateways) {
+  const config::Bgp& b = *config_.bgp;
+  for (const IpAddress& g : gateways) {
+    const bool in_range = std::any_of(b.listen_ranges.begin(), b.listen_ranges.end(),
+                                      [&](const config::ListenRange& r) { return r.prefix.contains(g); });
+    const bool configured = std::any_of(b.neighbors.begin(), b.neighbors.end(), [&](const config::Neighbor& n) {
+      return !n.is_peer_group && IpAddress::parse(n.name) == g;
+    });
+    if (in_range || configured) waiting_for_.insert(g);
+  }
+}
+
+void Speaker::peer_end_of_rib(Peer* peer) {
+  if (waiting_for_.erase(peer->settings().address) > 0) check_converged();
+}
+
+void Speaker::check_converged() {
+  if (converged_ || !waiting_for_.empty()) return;
+  converged_ = true;
+  spdlog::info("End-of-RIB from every expected peer: the RIB has converged");
+  // After the drain, so that the FIB has what those peers sent before it sweeps.
+  converged_pending_ = true;
+  routes_changed();
+}
+
 void Speaker::stop() {
   stopping_ = true;
   for (auto& a : acceptors_) {
     boost::system::error_code ec;
     a->close(ec);
   }
-  // With graceful restart configured the kernel keeps our routes: stop without purging them.
+  // With graceful restart configured the kernel keeps our routes: stop without purging them, and
+  // let nothing the shutdown itself withdraws (dynamic peers going away) reach the FIB.
   const bool keep = config_.bgp->graceful_restart;
+  fib_frozen_ = keep;
   for (auto& [name, peer] : peers_) peer->stop(keep);
   if (!keep) routes_changed();
 }
@@ -264,7 +292,8 @@ void Speaker::routes_changed() {
   asio::post(io_, [this] {
     drain_scheduled_ = false;
     rib::RibChanges changes = rib_.drain();
-    if (!changes.fib.empty()) sink_->apply(changes.fib);
+    if (!changes.fib.empty() && !fib_frozen_) sink_->apply(std::move(changes.fib));
+    if (std::exchange(converged_pending_, false)) sink_->rib_converged();
     if (!changes.best_changed.empty()) {
       for (Peer* p : established_peers()) p->advertise(changes.best_changed);
     }

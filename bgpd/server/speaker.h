@@ -3,6 +3,7 @@
 // Boost.Asio io_context thread. Everything here runs on that thread; other threads post to it.
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -20,13 +21,16 @@ namespace ridgeline::bgp {
 class RouteSink {
  public:
   virtual ~RouteSink() = default;
-  virtual void apply(const std::vector<rib::RouteChange>& changes) = 0;
+  virtual void apply(std::vector<rib::RouteChange> changes) = 0;
+  // Every peer the RIB waited for after a start has sent End-of-RIB, and what they sent has
+  // been applied: routes a previous run left that nobody confirmed can go.
+  virtual void rib_converged() {}
 };
 
-// Logs every change; keeps nothing. Used with --no-fib until the fib library is wired in.
+// Logs every change; keeps nothing. Used with --no-fib.
 class LoggingRouteSink : public RouteSink {
  public:
-  void apply(const std::vector<rib::RouteChange>& changes) override;
+  void apply(std::vector<rib::RouteChange> changes) override;
 };
 
 struct SpeakerOptions {
@@ -91,6 +95,12 @@ class Speaker {
   const Peer* find_peer(const std::string& name) const;
   const Peer* peer_by_id(rib::PeerId id) const;
 
+  // After a restart, the RIB has converged once each of these (configured neighbors, and the
+  // gateways of routes the FIB adopted that could be peers) has sent End-of-RIB for all its
+  // families (RFC 4724 §4.1's deferral, applied to the kernel). Call before start().
+  void expect_end_of_rib_from(const std::set<IpAddress>& gateways);
+  bool rib_converged() const { return converged_; }
+
   // Hard reset of one peer (or all with "*"): Cease/Administrative Reset, then reconnect.
   bool clear_peer(const std::string& name);
 
@@ -103,6 +113,7 @@ class Speaker {
   void routes_changed();              // after input: decide, program the FIB, advertise
   void peer_finished(Peer* peer);     // a dynamic peer is down for good: remove it
   void peer_established(Peer* peer);  // send it the current table
+  void peer_end_of_rib(Peer* peer);   // End-of-RIB for every family of its session
   std::vector<Peer*> established_peers();
   // UPDATEs for one attribute set (nullptr: withdrawals) and prefix list, encoded once per
   // batch for every peer with the same encoding context: peers with the same outbound policy
@@ -118,6 +129,7 @@ class Speaker {
   void on_accept(boost::asio::ip::tcp::socket socket);
   Peer* add_peer(PeerSettings settings);
   void originate_networks();
+  void check_converged();
 
   boost::asio::io_context& io_;
   config::Config config_;
@@ -134,6 +146,10 @@ class Speaker {
   size_t dynamic_peers_ = 0;
   bool stopping_ = false;
   bool drain_scheduled_ = false;
+  std::set<IpAddress> waiting_for_;  // End-of-RIB still expected from these, after a start
+  bool converged_ = false;
+  bool converged_pending_ = false;  // tell the sink after the next drain
+  bool fib_frozen_ = false;         // a graceful-restart stop: the kernel keeps what it has
   struct UpdateKey {
     AfiSafi af;
     bool four_octet_as;

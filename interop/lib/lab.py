@@ -141,14 +141,18 @@ class Lab:
         self.procs.append(p)
         return p
 
-    def start_bgpd(self, config_text, name="gw", extra=()):
+    def start_bgpd(self, config_text, name="gw", extra=(), fib=False):
+        """bgpd in the gateway namespace; with fib=True it programs that namespace's kernel. A second
+        start with the same name is a restart: same run dir, a new log file."""
         run = self.path(name, "run", "x")[:-2]
         conf = self.path(name, "ridgeline.conf")
         with open(conf, "w") as f:
             f.write(config_text)
-        log = self.path(name, "bgpd.log")
-        proc = self.spawn(self.gw, [os.path.join(BUILD_BIN, "bgpd"), "-f", conf, "--run-dir", run, "--no-fib",
-                                    "--log-level", "debug", *extra], log)
+        log = self.path(name, f"bgpd{len(self.procs)}.log")
+        argv = [os.path.join(BUILD_BIN, "bgpd"), "-f", conf, "--run-dir", run, "--log-level", "debug", *extra]
+        if not fib:
+            argv.append("--no-fib")
+        proc = self.spawn(self.gw, argv, log)
         gw = Gateway(self, run, log, proc)
         wait_until("bgpd to serve its API", lambda: proc.poll() is None and os.path.exists(os.path.join(run, "bgpd.sock")),
                    timeout=20, on_timeout=gw.logs)
@@ -196,6 +200,10 @@ class Gateway:
     def route(self, prefix):
         routes = self.json(f"show ip bgp {prefix}" if ":" not in prefix else f"show bgp ipv6 {prefix}")
         return routes[0] if routes else None
+
+    def log_text(self):
+        with open(self.log) as f:
+            return f.read()
 
     def logs(self, lines=60):
         try:

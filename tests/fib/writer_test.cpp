@@ -238,7 +238,9 @@ TEST_F(WriterTest, TheThreadWritesWhatIsSubmitted) {
   w.start();
   w.submit({{pfx("10.0.1.100/32"), hops({"10.0.1.11"})}});
   // Bounded wait for the other thread: the status says when the change was taken and written.
-  for (int i = 0; i < 2000 && w.status().stats.routes == 0; ++i) std::this_thread::yield();
+  const auto deadline = Clock::now() + 10s;
+  while (w.status().stats.routes == 0 && Clock::now() < deadline) std::this_thread::yield();
+  EXPECT_EQ(w.status().stats.routes, 1u) << "the writer thread did not write within 10 s";
   w.stop(true);
   EXPECT_EQ(k.state.routes.size(), 1u);
 }

@@ -1,0 +1,19 @@
+#pragma once
+// The Loc-RIB's forwarding changes into the kernel: hands them to the fib writer's queue (the
+// writer thread does the netlink work), and tells it when the RIB has converged after a start.
+#include "bgpd/server/speaker.h"
+#include "fib/writer.h"
+
+namespace ridgeline::bgp {
+
+class FibRouteSink : public RouteSink {
+ public:
+  explicit FibRouteSink(fib::FibWriter& writer) : writer_(writer) {}
+  void apply(std::vector<rib::RouteChange> changes) override { writer_.submit(std::move(changes)); }
+  void rib_converged() override { writer_.rib_converged(); }
+
+ private:
+  fib::FibWriter& writer_;
+};
+
+}  // namespace ridgeline::bgp
