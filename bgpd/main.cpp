@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", error);
     return 1;
   }
-  ridgeline::bgp::ApiServer api(io, speaker);
+  ridgeline::bgp::ApiServer api(io, speaker, {writer.get(), fib_config.table, fib_config.metric});
   if (!api.start(options.run_dir, options.grpc_listen, error)) {
     spdlog::critical("{}", error);
     return 1;

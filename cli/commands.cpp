@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ridgeline/v1/bgp.grpc.pb.h"
+#include "ridgeline/v1/fib.grpc.pb.h"
 #include "ridgeline/v1/system.grpc.pb.h"
 #include "ridgeline/version.h"
 
@@ -44,12 +45,20 @@ struct Shell::Impl {
   explicit Impl(std::string dir) : run_dir(std::move(dir)) {}
   std::string run_dir;
   std::unique_ptr<v1::BgpService::Stub> bgp;
+  std::unique_ptr<v1::FibService::Stub> fib;
 
   v1::BgpService::Stub& bgp_stub() {
     if (!bgp)
       bgp = v1::BgpService::NewStub(
           grpc::CreateChannel("unix:" + run_dir + "/bgpd.sock", grpc::InsecureChannelCredentials()));
     return *bgp;
+  }
+
+  v1::FibService::Stub& fib_stub() {
+    if (!fib)
+      fib = v1::FibService::NewStub(
+          grpc::CreateChannel("unix:" + run_dir + "/bgpd.sock", grpc::InsecureChannelCredentials()));
+    return *fib;
   }
 
   int failed(const grpc::Status& s, std::ostream& err) {
@@ -142,6 +151,64 @@ struct Shell::Impl {
     return 0;
   }
 
+  int fib_status(bool as_json, std::ostream& out, std::ostream& err) {
+    v1::FibStatus r;
+    auto ctx = context();
+    auto s = fib_stub().GetStatus(ctx.get(), {}, &r);
+    if (!s.ok()) return failed(s, err);
+    if (as_json) {
+      out << json(r) << "\n";
+      return 0;
+    }
+    if (!r.enabled()) {
+      out << "FIB programming is off (bgpd runs with --no-fib)\n";
+      return 0;
+    }
+    out << fmt::format("FIB: {}, table {}, metric {}, {}\n", r.mode(), r.table(), r.metric(),
+                       r.converged() ? "converged" : "waiting for End-of-RIB after a start");
+    out << fmt::format("  Routes: {} installed, {} waiting for a reachable next hop, {} adopted and unconfirmed\n",
+                       r.routes(), r.waiting(), r.adopted());
+    out << fmt::format("  Objects: {} nexthop groups, {} nexthops\n", r.groups(), r.nexthops());
+    out << fmt::format("  Writes: {} changes in {} flushes, {} in-place group replaces, {} queued\n", r.changes(),
+                       r.flushes(), r.group_replaces(), r.queued());
+    out << fmt::format("  Reconcile: {} runs, drift repaired {} (last run {}), kernel errors {}{}, link resyncs {}\n",
+                       r.reconciles(), r.drift(), r.last_reconcile_drift(), r.kernel_errors(),
+                       r.needs_repair() ? " (retry pending)" : "", r.resyncs());
+    return 0;
+  }
+
+  int fib_routes(const v1::ListFibRoutesRequest& req, bool as_json, std::ostream& out, std::ostream& err) {
+    auto ctx = context();
+    auto reader = fib_stub().ListRoutes(ctx.get(), req);
+    std::vector<v1::FibRoute> routes;
+    for (v1::FibRoute r; reader->Read(&r);) routes.push_back(r);
+    auto s = reader->Finish();
+    if (!s.ok()) return failed(s, err);
+    if (as_json) {
+      out << "[";
+      for (size_t i = 0; i < routes.size(); ++i) out << (i ? ",\n" : "\n") << json(routes[i]);
+      out << "\n]\n";
+      return 0;
+    }
+    // As FRR's `show ip route bgp`, with the nexthop group of each route.
+    out << "Codes: B - BGP, > - selected route, * - FIB route, a - adopted from a previous run\n\n";
+    for (const auto& r : routes) {
+      out << fmt::format("B>*{} {} [20/0] nhid {}\n", r.adopted() ? "a" : "", r.prefix(), r.group_id());
+      for (const auto& nh : r.nexthops())
+        out << fmt::format("  *   via {}, {}, nhid {}\n", nh.gateway(), nh.interface(), nh.id());
+    }
+    return 0;
+  }
+
+  int fib_reconcile(std::ostream& out, std::ostream& err) {
+    v1::ReconcileFibResponse r;
+    auto ctx = context();
+    auto s = fib_stub().Reconcile(ctx.get(), {}, &r);
+    if (!s.ok()) return failed(s, err);
+    out << "FIB reconcile requested; `show fib status` shows what it repaired\n";
+    return 0;
+  }
+
   int routes(const v1::ListRoutesRequest& req, bool as_json, std::ostream& out, std::ostream& err) {
     auto ctx = context();
     auto reader = bgp_stub().ListRoutes(ctx.get(), req);
@@ -230,6 +297,15 @@ int Shell::run(const std::string& line, std::ostream& out, std::ostream& err) {
     return 0;
   }
   if (is(0, "show") && is(1, "bgp") && is(2, "summary") && w.size() == 3) return impl_->summary(as_json, out, err);
+  if (is(0, "show") && is(1, "fib") && is(2, "status") && w.size() == 3) return impl_->fib_status(as_json, out, err);
+  // show ip route bgp [PREFIX], show ipv6 route bgp [PREFIX]: the FIB as Ridgeline programmed it
+  if (is(0, "show") && (is(1, "ip") || is(1, "ipv6")) && is(2, "route") && is(3, "bgp") && w.size() <= 5) {
+    v1::ListFibRoutesRequest req;
+    req.set_afi(is(1, "ip") ? "ipv4-unicast" : "ipv6-unicast");
+    if (w.size() == 5) req.set_prefix(w[4]);
+    return impl_->fib_routes(req, as_json, out, err);
+  }
+  if (is(0, "clear") && is(1, "fib") && w.size() == 2) return impl_->fib_reconcile(out, err);
   if (is(0, "show") && is(1, "bgp") && is(2, "neighbors")) {
     if (w.size() <= 4) return impl_->neighbors(w.size() == 4 ? w[3] : "", as_json, out, err);
     if (w.size() == 5 && (is(4, "received-routes") || is(4, "advertised-routes") || is(4, "routes"))) {

@@ -5,6 +5,7 @@
 //   sweep              the RIB has converged: adopted routes not confirmed go at the next flush
 //   bulk N NH,NH,...   install N /32s from 10.128.0.0 through the next hops, timed (batched)
 //   baseline N NH      the same, one route per sendmsg with a blocking ack each (for comparison)
+//   floor N NH,...     the kernel's share alone: N pre-built route ops through the batched sender
 // Each command prints one line: "ok ...", or "error ...".
 #include <net/if.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -74,15 +75,26 @@ int main(int argc, char** argv) {
       std::cout << "ok swept=" << programmer.sweep_adopted() << std::endl;
     } else if (cmd == "reconcile") {
       std::cout << "ok drift=" << programmer.reconcile() << std::endl;
-    } else if (cmd == "bulk" || cmd == "baseline") {
+    } else if (cmd == "bulk" || cmd == "baseline" || cmd == "floor") {
       const uint32_t n = static_cast<uint32_t>(std::stoul(a));
       std::vector<IpAddress> hops;
       std::istringstream list(b);
       for (std::string h; std::getline(list, h, ',');) {
         if (auto ip = IpAddress::parse(h)) hops.push_back(*ip);
       }
+      std::vector<fib::Op> prebuilt;
+      if (cmd == "floor") {
+        programmer.update(Prefix(IpAddress::v4(0x0a7f0000u), 32), hops);
+        programmer.flush();
+        const auto nhid = *programmer.installed(Prefix(IpAddress::v4(0x0a7f0000u), 32));
+        prebuilt.reserve(n);
+        for (uint32_t i = 0; i < n; ++i)
+          prebuilt.push_back({fib::Op::ReplaceRoute, nhid, {}, {}, Prefix(IpAddress::v4(0x0a800000u + i), 32)});
+      }
       const auto start = std::chrono::steady_clock::now();
-      if (cmd == "bulk") {
+      if (cmd == "floor") {
+        kernel.apply(prebuilt);
+      } else if (cmd == "bulk") {
         for (uint32_t i = 0; i < n; ++i) programmer.update(Prefix(IpAddress::v4(0x0a800000u + i), 32), hops);
         programmer.flush();
       } else {

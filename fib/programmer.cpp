@@ -1,14 +1,30 @@
 #include "fib/programmer.h"
 
 #include <algorithm>
+#include <unordered_set>
+#include <utility>
 
 namespace ridgeline::fib {
+namespace {
+
+constexpr size_t kChunk = 8192;  // ops handed to the kernel at a time
+
+}  // namespace
 
 Programmer::Programmer(Kernel& kernel, ProgrammerOptions options)
     : kernel_(kernel), options_(options), next_id_(options.first_id) {}
 
+void Programmer::mark_dirty(Routes::value_type& route) {
+  if (route.second.dirty) return;
+  route.second.dirty = true;
+  dirty_.push_back(&route);
+}
+
 void Programmer::mark_all_dirty() {
-  for (const auto& [p, hops] : desired_) dirty_.insert(p);
+  ++resolve_epoch_;
+  for (auto& r : routes_) {
+    if (r.second.desired) mark_dirty(r);
+  }
 }
 
 void Programmer::set_connected(const Prefix& prefix, int ifindex) {
@@ -33,9 +49,11 @@ void Programmer::set_connected_prefixes(const std::map<Prefix, int>& connected) 
 }
 
 void Programmer::withdraw_all() {
-  desired_.clear();
-  adopted_.clear();
-  for (const auto& [p, gid] : installed_) dirty_.insert(p);
+  for (auto& r : routes_) {
+    set_desired(r.second, nullptr);
+    if (std::exchange(r.second.adopted, false)) --adopted_count_;
+    mark_dirty(r);
+  }
 }
 
 std::optional<int> Programmer::resolve(const IpAddress& gateway) const {
@@ -44,6 +62,28 @@ std::optional<int> Programmer::resolve(const IpAddress& gateway) const {
     if (c.first.contains(gateway) && (!best || c.first.length() > best->first.length())) best = &c;
   }
   return best ? std::optional<int>(best->second) : std::nullopt;
+}
+
+void Programmer::set_desired(Entry& e, HopLists::value_type* hops) {
+  if (e.desired == hops) return;
+  const bool was_waiting = e.desired && !e.installed;
+  if (e.desired && --e.desired->second.refs == 0) {
+    if (last_hops_ == e.desired) last_hops_ = nullptr;
+    hop_lists_.erase(e.desired->first);
+  }
+  e.desired = hops;
+  if (hops) ++hops->second.refs;
+  const bool waiting = e.desired && !e.installed;
+  if (waiting != was_waiting) waiting ? ++waiting_count_ : --waiting_count_;
+}
+
+void Programmer::set_installed(Entry& e, NexthopId group) {
+  const bool was_waiting = e.desired && !e.installed;
+  if (e.installed && !group) --installed_count_;
+  if (!e.installed && group) ++installed_count_;
+  e.installed = group;
+  const bool waiting = e.desired && !e.installed;
+  if (waiting != was_waiting) waiting ? ++waiting_count_ : --waiting_count_;
 }
 
 size_t Programmer::adopt(const KernelState& k) {
@@ -75,23 +115,31 @@ size_t Programmer::adopt(const KernelState& k) {
     if (route.protocol != kProtocolBgp) continue;
     auto set = group_sets_.find(route.nhid);
     if (set == group_sets_.end()) continue;
+    Entry& e = routes_[prefix];
+    if (e.installed) continue;
     ++groups_[set->second].refs;
-    installed_[prefix] = route.nhid;
-    adopted_.insert(prefix);
+    set_installed(e, route.nhid);
+    e.adopted = true;
+    ++adopted_count_;
   }
-  return adopted_.size();
+  return adopted_count_;
 }
 
 size_t Programmer::sweep_adopted() {
-  const size_t n = adopted_.size();
-  for (const Prefix& p : adopted_) dirty_.insert(p);
-  adopted_.clear();
+  const size_t n = adopted_count_;
+  for (auto& r : routes_) {
+    if (!std::exchange(r.second.adopted, false)) continue;
+    mark_dirty(r);
+  }
+  adopted_count_ = 0;
   return n;
 }
 
 std::set<IpAddress> Programmer::adopted_gateways() const {
   std::set<NexthopId> groups;
-  for (const Prefix& p : adopted_) groups.insert(installed_.at(p));
+  for (const auto& [p, e] : routes_) {
+    if (e.adopted) groups.insert(e.installed);
+  }
   std::set<IpAddress> out;
   for (NexthopId g : groups) {
     for (const auto& key : group_sets_.at(g)) out.insert(key.gateway);
@@ -108,25 +156,41 @@ void Programmer::set_group_type(const Set& set, Op& op) const {
 }
 
 void Programmer::update(const Prefix& prefix, std::vector<IpAddress> next_hops) {
-  adopted_.erase(prefix);
-  if (next_hops.empty()) {
-    desired_.erase(prefix);
-  } else {
-    desired_[prefix] = std::move(next_hops);
+  std::sort(next_hops.begin(), next_hops.end());
+  next_hops.erase(std::unique(next_hops.begin(), next_hops.end()), next_hops.end());
+  HopLists::value_type* hops = nullptr;
+  if (!next_hops.empty()) {
+    if (last_hops_ && last_hops_->first == next_hops) {
+      hops = last_hops_;
+    } else {
+      hops = &*hop_lists_.try_emplace(std::move(next_hops)).first;
+      last_hops_ = hops;
+    }
   }
-  dirty_.insert(prefix);
+  auto it = routes_.find(prefix);
+  if (it == routes_.end()) {
+    if (!hops) return;
+    it = routes_.try_emplace(prefix).first;
+  }
+  Entry& e = it->second;
+  if (std::exchange(e.adopted, false)) --adopted_count_;
+  set_desired(e, hops);
+  mark_dirty(*it);
 }
 
-Programmer::Set Programmer::target_set(const Prefix& prefix) const {
-  Set set;
-  auto it = desired_.find(prefix);
-  if (it == desired_.end()) return set;
-  for (const auto& gw : it->second) {
-    if (auto ifindex = resolve(gw)) set.push_back({gw, *ifindex});
+const Programmer::Set& Programmer::target_of(Entry& e) {
+  static const Set kNone;
+  if (!e.desired) return kNone;
+  HopList& h = e.desired->second;
+  if (h.resolved_epoch != resolve_epoch_) {
+    h.target.clear();
+    for (const auto& gw : e.desired->first) {
+      if (auto ifindex = resolve(gw)) h.target.push_back({gw, *ifindex});
+    }
+    std::sort(h.target.begin(), h.target.end());
+    h.resolved_epoch = resolve_epoch_;
   }
-  std::sort(set.begin(), set.end());
-  set.erase(std::unique(set.begin(), set.end()), set.end());
-  return set;
+  return h.target;
 }
 
 NexthopId Programmer::allocate() {
@@ -135,19 +199,40 @@ NexthopId Programmer::allocate() {
   return next_id_++;
 }
 
-NexthopId Programmer::ensure_nexthop(const NexthopKey& key, std::vector<Op>& ops) {
+void Programmer::emit(Op op) {
+  if (record_) record_->push_back(op);
+  pending_ops_.push_back(std::move(op));
+  if (pending_ops_.size() >= kChunk) {
+    write(pending_ops_, false);
+    pending_ops_.clear();
+  }
+}
+
+NexthopId Programmer::ensure_nexthop(const NexthopKey& key) {
   auto it = nexthops_.find(key);
-  if (it == nexthops_.end()) {
-    it = nexthops_.emplace(key, Nexthop{allocate(), 0}).first;
-    ops.push_back({Op::AddNexthop, it->second.id, key, {}, {}});
+  if (it == nexthops_.end()) it = nexthops_.emplace(key, Nexthop{0, 0}).first;
+  if (it->second.id == 0) {
+    it->second.id = allocate();
+    emit({Op::AddNexthop, it->second.id, key, {}, {}});
   }
   return it->second.id;
 }
 
-std::vector<NexthopId> Programmer::member_ids(const Set& set, std::vector<Op>& ops) {
+NexthopId Programmer::group_for(const Set& set) {
+  auto it = groups_.find(set);
+  if (it != groups_.end()) return it->second.id;
   std::vector<NexthopId> ids;
-  for (const auto& k : set) ids.push_back(ensure_nexthop(k, ops));
-  return ids;
+  for (const auto& k : set) {
+    ids.push_back(ensure_nexthop(k));
+    ++nexthops_[k].refs;
+  }
+  const NexthopId gid = allocate();
+  Op op{Op::AddGroup, gid, {}, std::move(ids), {}};
+  set_group_type(set, op);
+  emit(std::move(op));
+  groups_.emplace(set, Group{gid, 0});
+  group_sets_[gid] = set;
+  return gid;
 }
 
 void Programmer::release_nexthop(const NexthopKey& key) {
@@ -155,43 +240,47 @@ void Programmer::release_nexthop(const NexthopKey& key) {
   if (it != nexthops_.end() && it->second.refs > 0) --it->second.refs;
 }
 
-std::vector<Op> Programmer::flush() {
-  std::vector<Op> adds, routes, deletes;
-  // Where each changed prefix goes.
-  std::map<Prefix, Set> targets;
-  for (const Prefix& p : dirty_) targets[p] = target_set(p);
-  dirty_.clear();
+size_t Programmer::flush(std::vector<Op>* record) {
+  record_ = record;
+  ++flush_epoch_;
+  size_t emitted = 0;
+  auto count = [&](Op op) {
+    ++emitted;
+    emit(std::move(op));
+  };
 
   // Groups whose every route moves to one same new set are replaced in place.
-  std::map<NexthopId, std::pair<size_t, std::optional<Set>>> moving;  // group -> (routes moving, common target)
-  std::set<NexthopId> mixed;
-  for (const auto& [p, target] : targets) {
-    auto inst = installed_.find(p);
-    if (inst == installed_.end() || group_sets_[inst->second] == target) continue;
-    auto& m = moving[inst->second];
-    if (m.first == 0) m.second = target;
-    if (m.second != target) mixed.insert(inst->second);
-    ++m.first;
+  struct Move {
+    size_t routes = 0;
+    const Set* target = nullptr;
+    bool mixed = false;
+  };
+  std::unordered_map<NexthopId, Move> moving;
+  for (auto* r : dirty_) {
+    Entry& e = r->second;
+    if (!e.installed) continue;
+    const Set& target = target_of(e);
+    if (group_sets_[e.installed] == target) continue;
+    Move& m = moving[e.installed];
+    if (m.routes == 0) m.target = &target;
+    if (*m.target != target) m.mixed = true;
+    ++m.routes;
   }
-  std::set<NexthopId> replaced;
+  std::unordered_set<NexthopId> replaced;
   for (const auto& [gid, m] : moving) {
-    const Set& old_set = group_sets_[gid];
-    const Set& target = *m.second;
-    if (mixed.count(gid) || target.empty() || m.first != groups_[old_set].refs || groups_.count(target)) continue;
+    const Set old_set = group_sets_[gid];
+    const Set& target = *m.target;
+    if (m.mixed || target.empty() || m.routes != groups_[old_set].refs || groups_.count(target)) continue;
     if (old_set.front().gateway.family() != target.front().gateway.family()) continue;  // the group type could differ
     // One write: the group now holds the new set, and every route using it follows.
-    for (const auto& k : target) ++nexthops_[k].refs;
     std::vector<NexthopId> ids;
     for (const auto& k : target) {
-      auto it = nexthops_.find(k);
-      if (it->second.id == 0) {
-        it->second.id = allocate();
-        adds.push_back({Op::AddNexthop, it->second.id, k, {}, {}});
-      }
-      ids.push_back(it->second.id);
+      ids.push_back(ensure_nexthop(k));
+      ++nexthops_[k].refs;
     }
-    adds.push_back({Op::ReplaceGroup, gid, {}, ids, {}});
-    set_group_type(target, adds.back());
+    Op op{Op::ReplaceGroup, gid, {}, std::move(ids), {}};
+    set_group_type(target, op);
+    count(std::move(op));
     for (const auto& k : old_set) release_nexthop(k);
     Group g = groups_[old_set];
     groups_.erase(old_set);
@@ -201,34 +290,44 @@ std::vector<Op> Programmer::flush() {
     ++group_replaces_;
   }
 
-  for (const auto& [p, target] : targets) {
-    auto inst = installed_.find(p);
-    if (inst != installed_.end() && (replaced.count(inst->second) || group_sets_[inst->second] == target)) continue;
-    if (inst != installed_.end()) {
-      --groups_[group_sets_[inst->second]].refs;
-      installed_.erase(inst);
-      if (target.empty()) routes.push_back({Op::DeleteRoute, 0, {}, {}, p});
+  // Each changed prefix to its set's group (made when new), or out of the kernel.
+  std::map<NexthopId, Group*> group_of_id;
+  for (auto* r : dirty_) {
+    Entry& e = r->second;
+    e.dirty = false;
+    const Set& target = target_of(e);
+    const bool unchanged = e.installed && (replaced.count(e.installed) || group_sets_[e.installed] == target);
+    if (!unchanged) {
+      if (e.installed) {
+        --groups_[group_sets_[e.installed]].refs;
+        set_installed(e, 0);
+        if (target.empty()) count({Op::DeleteRoute, 0, {}, {}, r->first});
+      }
+      if (!target.empty()) {
+        HopList& h = e.desired->second;
+        if (h.group_epoch != flush_epoch_) {
+          h.group = group_for(target);
+          h.group_epoch = flush_epoch_;
+        }
+        // std::map nodes stay put: the group can be found once per id in this flush.
+        auto [g, added] = group_of_id.try_emplace(h.group, nullptr);
+        if (added) g->second = &groups_.at(target);
+        ++g->second->refs;
+        set_installed(e, h.group);
+        count({Op::ReplaceRoute, h.group, {}, {}, r->first});
+      }
     }
-    if (target.empty()) continue;
-    auto git = groups_.find(target);
-    if (git == groups_.end()) {
-      std::vector<NexthopId> ids = member_ids(target, adds);
-      for (const auto& k : target) ++nexthops_[k].refs;
-      const NexthopId gid = allocate();
-      adds.push_back({Op::AddGroup, gid, {}, ids, {}});
-      set_group_type(target, adds.back());
-      git = groups_.emplace(target, Group{gid, 0}).first;
-      group_sets_[gid] = target;
+    if (!e.desired && !e.installed && !e.adopted) {
+      const Prefix gone = r->first;
+      routes_.erase(gone);
     }
-    ++git->second.refs;
-    installed_[p] = git->second.id;
-    routes.push_back({Op::ReplaceRoute, git->second.id, {}, {}, p});
   }
+  dirty_.clear();
 
   // Garbage: groups no route uses, then nexthops no group uses.
   for (auto it = groups_.begin(); it != groups_.end();) {
     if (it->second.refs == 0) {
-      deletes.push_back({Op::DeleteNexthop, it->second.id, {}, {}, {}});
+      count({Op::DeleteNexthop, it->second.id, {}, {}, {}});
       for (const auto& k : it->first) release_nexthop(k);
       group_sets_.erase(it->second.id);
       it = groups_.erase(it);
@@ -238,27 +337,29 @@ std::vector<Op> Programmer::flush() {
   }
   for (auto it = nexthops_.begin(); it != nexthops_.end();) {
     if (it->second.refs == 0) {
-      deletes.push_back({Op::DeleteNexthop, it->second.id, {}, {}, {}});
+      if (it->second.id != 0) count({Op::DeleteNexthop, it->second.id, {}, {}, {}});
       it = nexthops_.erase(it);
     } else {
       ++it;
     }
   }
-
-  std::vector<Op> ops = std::move(adds);
-  ops.insert(ops.end(), routes.begin(), routes.end());
-  ops.insert(ops.end(), deletes.begin(), deletes.end());
-  write(ops, false);
-  return ops;
+  if (!pending_ops_.empty()) {
+    write(pending_ops_, false);
+    pending_ops_.clear();
+  }
+  record_ = nullptr;
+  (void)emitted;
+  return emitted;
 }
 
 void Programmer::write(const std::vector<Op>& ops, bool repairing) {
   const size_t failed = ops.empty() ? 0 : kernel_.apply(ops);
   kernel_errors_ += failed;
-  if (failed > 0)
+  if (failed > 0) {
     needs_repair_ = true;
-  else if (repairing)
+  } else if (repairing) {
     needs_repair_ = false;
+  }
 }
 
 size_t Programmer::reconcile(bool retrying) {
@@ -287,16 +388,18 @@ size_t Programmer::reconcile(bool retrying) {
       set_group_type(set, ops.back());
     }
   }
-  for (const auto& [p, gid] : installed_) {
+  for (const auto& [p, e] : routes_) {
+    if (!e.installed) continue;
     auto it = k.routes.find(p);
-    if (it == k.routes.end() || it->second.nhid != gid) {
+    if (it == k.routes.end() || it->second.nhid != e.installed) {
       ++drift;
-      ops.push_back({Op::ReplaceRoute, gid, {}, {}, p});
+      ops.push_back({Op::ReplaceRoute, e.installed, {}, {}, p});
     }
   }
   // What is ours in the kernel but not wanted: our protocol, our id range. Others' are never touched.
   for (const auto& [p, r] : k.routes) {
-    if (r.protocol == kProtocolBgp && owned(r.nhid) && !installed_.count(p)) {
+    auto ours = routes_.find(p);
+    if (r.protocol == kProtocolBgp && owned(r.nhid) && (ours == routes_.end() || !ours->second.installed)) {
       ++drift;
       ops.push_back({Op::DeleteRoute, 0, {}, {}, p});
     }
@@ -320,12 +423,11 @@ size_t Programmer::reconcile(bool retrying) {
 
 FibStats Programmer::stats() const {
   FibStats s;
-  s.routes = installed_.size();
+  s.routes = installed_count_;
   s.groups = groups_.size();
   s.nexthops = nexthops_.size();
-  s.waiting = desired_.size() - std::count_if(desired_.begin(), desired_.end(),
-                                              [&](const auto& d) { return installed_.count(d.first) > 0; });
-  s.adopted = adopted_.size();
+  s.waiting = waiting_count_;
+  s.adopted = adopted_count_;
   s.group_replaces = group_replaces_;
   s.drift = drift_;
   s.kernel_errors = kernel_errors_;
@@ -334,8 +436,14 @@ FibStats Programmer::stats() const {
 }
 
 std::optional<NexthopId> Programmer::installed(const Prefix& prefix) const {
-  auto it = installed_.find(prefix);
-  return it == installed_.end() ? std::nullopt : std::optional<NexthopId>(it->second);
+  auto it = routes_.find(prefix);
+  if (it == routes_.end() || !it->second.installed) return std::nullopt;
+  return it->second.installed;
+}
+
+std::optional<NexthopId> Programmer::nexthop_id(const NexthopKey& key) const {
+  auto it = nexthops_.find(key);
+  return it == nexthops_.end() || it->second.id == 0 ? std::nullopt : std::optional<NexthopId>(it->second.id);
 }
 
 std::vector<NexthopKey> Programmer::group_members(NexthopId group) const {

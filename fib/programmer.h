@@ -7,7 +7,6 @@
 #include <map>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "fib/kernel.h"
@@ -64,13 +63,31 @@ class Programmer {
 
   // The desired next hops of a prefix; empty removes it. Changes coalesce until flush().
   void update(const Prefix& prefix, std::vector<IpAddress> next_hops);
-  // Sends the ops for everything changed since the last flush; returns them.
-  std::vector<Op> flush();
+  // Sends the ops for everything changed since the last flush (in chunks, in order: objects,
+  // routes, then garbage); returns how many. With `record`, also appends each op there.
+  size_t flush(std::vector<Op>* record);
+  std::vector<Op> flush() {
+    std::vector<Op> ops;
+    flush(&ops);
+    return ops;
+  }
   // Compares the kernel with the desired state, repairs what differs, counts it as drift (not
   // when retrying after failed writes of our own: then the differences are ours).
   size_t reconcile(bool retrying = false);
 
   FibStats stats() const;
+  // What is installed: each route with its group, and each group with its members.
+  template <typename F>  // F(const Prefix&, NexthopId group, bool adopted)
+  void for_each_route(F&& each) const {
+    for (const auto& [p, e] : routes_) {
+      if (e.installed) each(p, e.installed, e.adopted);
+    }
+  }
+  template <typename F>  // F(NexthopId group, const std::vector<NexthopKey>& members, size_t routes)
+  void for_each_group(F&& each) const {
+    for (const auto& [set, g] : groups_) each(g.id, set, g.refs);
+  }
+  std::optional<NexthopId> nexthop_id(const NexthopKey& key) const;
   std::optional<NexthopId> installed(const Prefix& prefix) const;
   std::vector<NexthopKey> group_members(NexthopId group) const;
 
@@ -84,31 +101,59 @@ class Programmer {
     NexthopId id = 0;  // 0 until allocated
     size_t refs = 0;
   };
+  // A desired next-hop list, interned: every prefix with the same list shares one, and its
+  // resolution is computed once per flush, not once per prefix.
+  struct HopList {
+    size_t refs = 0;
+    uint64_t resolved_epoch = 0;  // `target` is valid while this equals resolve_epoch_
+    Set target;
+    uint64_t group_epoch = 0;  // `group` is valid while this equals flush_epoch_
+    NexthopId group = 0;
+  };
+  using HopLists = std::map<std::vector<IpAddress>, HopList>;
+  struct Entry {
+    HopLists::value_type* desired = nullptr;  // null: not wanted
+    NexthopId installed = 0;                  // its group in the kernel; 0: none
+    bool dirty = false;
+    bool adopted = false;  // installed by a previous run, not yet confirmed
+  };
+  using Routes = std::unordered_map<Prefix, Entry>;
+
   std::optional<int> resolve(const IpAddress& gateway) const;
-  Set target_set(const Prefix& prefix) const;
+  const Set& target_of(Entry& e);
   NexthopId allocate();
   void set_group_type(const Set& set, Op& op) const;
-  NexthopId ensure_nexthop(const NexthopKey& key, std::vector<Op>& ops);
-  std::vector<NexthopId> member_ids(const Set& set, std::vector<Op>& ops);
+  NexthopId ensure_nexthop(const NexthopKey& key);
+  NexthopId group_for(const Set& set);
   void release_nexthop(const NexthopKey& key);
   void mark_all_dirty();
+  void mark_dirty(Routes::value_type& route);
+  void set_desired(Entry& e, HopLists::value_type* hops);
+  void set_installed(Entry& e, NexthopId group);
+  void emit(Op op);
+  void write(const std::vector<Op>& ops, bool repairing);
 
   Kernel& kernel_;
   ProgrammerOptions options_;
   NexthopId next_id_;
   std::map<Prefix, int> connected_;
-  std::unordered_map<Prefix, std::vector<IpAddress>> desired_;
-  std::set<Prefix> dirty_;
+  uint64_t resolve_epoch_ = 1;  // bumped when connected prefixes change
+  uint64_t flush_epoch_ = 1;
+  HopLists hop_lists_;
+  HopLists::value_type* last_hops_ = nullptr;  // consecutive updates usually share a list
+  Routes routes_;
+  std::vector<Routes::value_type*> dirty_;  // node pointers are stable in an unordered_map
   std::map<NexthopKey, Nexthop> nexthops_;
   std::map<Set, Group> groups_;
   std::map<NexthopId, Set> group_sets_;
-  std::unordered_map<Prefix, NexthopId> installed_;  // prefix -> group
-  std::unordered_set<Prefix> adopted_;               // installed by a previous run, not yet confirmed
+  size_t installed_count_ = 0, waiting_count_ = 0, adopted_count_ = 0;
+  // Ops of the flush under way, written to the kernel in chunks.
+  std::vector<Op> pending_ops_;
+  std::vector<Op>* record_ = nullptr;
   uint64_t group_replaces_ = 0;
   uint64_t drift_ = 0;
   uint64_t kernel_errors_ = 0;
   bool needs_repair_ = false;
-  void write(const std::vector<Op>& ops, bool repairing);
 };
 
 }  // namespace ridgeline::fib

@@ -5,6 +5,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <future>
+#include <utility>
+
 namespace ridgeline::fib {
 
 FibWriter::FibWriter(Kernel& kernel, LinkSource* links, ProgrammerOptions programmer, WriterOptions options,
@@ -77,6 +80,24 @@ void FibWriter::request_reconcile() {
   wake();
 }
 
+bool FibWriter::call(std::function<void(const Programmer&)> fn, std::chrono::milliseconds timeout) {
+  if (!thread_.joinable()) {
+    fn(programmer_);
+    return true;
+  }
+  auto done = std::make_shared<std::promise<void>>();
+  auto ready = done->get_future();
+  {
+    std::lock_guard lock(mutex_);
+    calls_.push_back([this, done, fn = std::move(fn)] {
+      fn(programmer_);
+      done->set_value();
+    });
+  }
+  wake();
+  return ready.wait_for(timeout) == std::future_status::ready;
+}
+
 FibStatus FibWriter::status() const {
   std::lock_guard lock(mutex_);
   FibStatus s = status_;
@@ -92,10 +113,12 @@ void FibWriter::sweep(const char* why) {
 
 FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_readable) {
   std::vector<std::vector<RouteChange>> batches;
+  std::vector<std::function<void()>> calls;
   bool converge = false, reconcile = false;
   {
     std::lock_guard lock(mutex_);
     batches.swap(queue_);
+    calls.swap(calls_);
     converge = std::exchange(converge_requested_, false);
     reconcile = std::exchange(reconcile_requested_, false);
   }
@@ -161,6 +184,7 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
     std::lock_guard lock(mutex_);
     status_ = counters_;
   }
+  for (auto& c : calls) c();
 
   Clock::time_point next = now + std::chrono::hours(1);
   if (flush_due_) next = std::min(next, *flush_due_);

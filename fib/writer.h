@@ -8,6 +8,7 @@
 // step() is the whole logic with time passed in; the thread only waits for the next deadline,
 // for a wake-up, or for link notifications, and calls it. Unit tests call step() directly.
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -61,6 +62,9 @@ class FibWriter {
   void rib_converged();
   void request_reconcile();
   FibStatus status() const;
+  // Runs `fn` on the writer's thread (at once when it is not running) and waits for it: the way
+  // to read the programmer's state from another thread. False if the writer did not answer.
+  bool call(std::function<void(const Programmer&)> fn, std::chrono::milliseconds timeout);
 
   // The logic: does what is due at `now` and returns when it next has something to do.
   Clock::time_point step(Clock::time_point now, bool links_readable);
@@ -80,6 +84,7 @@ class FibWriter {
   // Shared with other threads.
   mutable std::mutex mutex_;
   std::vector<std::vector<RouteChange>> queue_;
+  std::vector<std::function<void()>> calls_;
   bool converge_requested_ = false, reconcile_requested_ = false, stopping_ = false;
   FibStatus status_;
 

@@ -154,6 +154,7 @@ class BgpdFibWithFrr(unittest.TestCase):
             self.assertTrue(0x52000000 <= shared <= 0x52ffffff, hex(shared))
             # 4 nexthops, a 4-group and a 2-group: nothing else of ours.
             self.assertEqual(len(kernel.objects()), 6, kernel.objects())
+            self.assert_cli_matches_kernel(gw, kernel)
 
             # n4 leaves: the same group now has three members; the routes did not move.
             lab.nodes["n4"]["frr"].terminate()
@@ -164,6 +165,8 @@ class BgpdFibWithFrr(unittest.TestCase):
             self.assertEqual({routes[p]["nhid"] for p in SERVICES}, {shared}, "replaced in place, same id")
             self.assertEqual(len(kernel.group(shared)["group"]), 3)
             self.assertEqual(len(kernel.objects()), 5)  # the nexthop of 10.0.1.14 went with it
+            self.assertGreaterEqual(int(gw.json("show fib status").get("groupReplaces", 0)), 1)
+            self.assert_cli_matches_kernel(gw, kernel)
 
             # A route deleted by hand comes back within the reconcile interval (2 s).
             sh("ip", "-n", lab.gw, "route", "del", f"{SERVICES[1]}/32")
@@ -172,6 +175,8 @@ class BgpdFibWithFrr(unittest.TestCase):
                        interval=0.05, on_timeout=gw.logs)
             self.assertLess(time.monotonic() - deleted, 2 + 1.5)
             self.assertEqual(kernel.routes()[SERVICES[1]]["nhid"], shared)
+            wait_until("the repair counted as drift", lambda: int(gw.json("show fib status").get("drift", 0)) >= 1,
+                       timeout=10, on_timeout=gw.logs)
 
             # bgpd restarts, twice: SIGTERM with graceful restart, then kill -9. The kernel keeps
             # every route throughout, and the new bgpd adopts them without a duplicate.
@@ -199,6 +204,21 @@ class BgpdFibWithFrr(unittest.TestCase):
                                  f"adopted, not rewritten ({how.name})")
                 self.assertEqual(sorted(n["id"] for n in kernel.objects()), objects, "no duplicate objects")
                 self.assertIn("fib: adopted 3 routes", gw.log_text())
+                status = wait_until("the FIB to have swept after convergence",
+                                    lambda: (lambda st: st if st.get("converged") else None)(gw.json("show fib status")),
+                                    timeout=10, on_timeout=gw.logs)
+                self.assertEqual(int(status.get("adopted", 0)), 0, status)
+                self.assert_cli_matches_kernel(gw, kernel)
+
+    def assert_cli_matches_kernel(self, gw, kernel):
+        """What rlsh shows of the FIB is what the kernel holds: prefixes, group ids, gateways."""
+        shown = {r["prefix"].split("/")[0]: r for r in gw.json("show ip route bgp")}
+        routes = kernel.routes()
+        self.assertEqual(set(shown), set(routes))
+        for p, r in shown.items():
+            self.assertEqual(r["groupId"], routes[p]["nhid"], p)
+            self.assertEqual(sorted(n["gateway"] for n in r["nexthops"]), kernel.gateways(p), p)
+            self.assertEqual({n["interface"] for n in r["nexthops"]}, {"br0"})
 
     def test_without_graceful_restart_a_stop_removes_our_routes_only(self):
         with Lab("bgpfibs") as lab:

@@ -1,6 +1,7 @@
 #include "bgpd/server/api.h"
 
 #include <fmt/format.h>
+#include <net/if.h>
 #include <sys/stat.h>
 
 #include <future>
@@ -9,6 +10,7 @@
 #include "bgpd/wire/names.h"
 #include "common/config/parser.h"
 #include "ridgeline/v1/bgp.grpc.pb.h"
+#include "ridgeline/v1/fib.grpc.pb.h"
 #include "ridgeline/v1/system.grpc.pb.h"
 #include "ridgeline/version.h"
 
@@ -155,7 +157,7 @@ grpc::Status parse_filter(const v1::ListRoutesRequest& req, RouteFilter& f) {
 }  // namespace
 
 struct ApiServer::Services {
-  Services(boost::asio::io_context& io, Speaker& speaker) : bgp(io, speaker), system() {}
+  Services(boost::asio::io_context& io, Speaker& speaker, const FibView& fib) : bgp(io, speaker), fib(fib) {}
 
   class Bgp final : public v1::BgpService::Service {
    public:
@@ -299,12 +301,130 @@ struct ApiServer::Services {
     }
   };
 
+  class Fib final : public v1::FibService::Service {
+   public:
+    explicit Fib(const FibView& view) : view_(view) {}
+
+    grpc::Status GetStatus(grpc::ServerContext*, const v1::GetFibStatusRequest*, v1::FibStatus* out) override {
+      out->set_enabled(view_.writer != nullptr);
+      out->set_table(view_.table);
+      out->set_metric(view_.metric);
+      if (!view_.writer) return grpc::Status::OK;
+      const fib::FibStatus s = view_.writer->status();
+      out->set_mode(s.mode);
+      out->set_converged(s.converged);
+      out->set_routes(s.stats.routes);
+      out->set_groups(s.stats.groups);
+      out->set_nexthops(s.stats.nexthops);
+      out->set_waiting(s.stats.waiting);
+      out->set_adopted(s.stats.adopted);
+      out->set_changes(s.changes);
+      out->set_flushes(s.flushes);
+      out->set_group_replaces(s.stats.group_replaces);
+      out->set_reconciles(s.reconciles);
+      out->set_drift(s.stats.drift);
+      out->set_last_reconcile_drift(s.last_reconcile_drift);
+      out->set_kernel_errors(s.stats.kernel_errors);
+      out->set_needs_repair(s.stats.needs_repair);
+      out->set_resyncs(s.resyncs);
+      out->set_queued(s.queued);
+      return grpc::Status::OK;
+    }
+
+    grpc::Status ListRoutes(grpc::ServerContext*, const v1::ListFibRoutesRequest* req,
+                            grpc::ServerWriter<v1::FibRoute>* writer) override {
+      if (!view_.writer) return grpc::Status::OK;
+      std::optional<Prefix> only;
+      if (!req->prefix().empty()) {
+        only = Prefix::parse(req->prefix());
+        if (!only)
+          only = [&]() -> std::optional<Prefix> {
+            auto a = IpAddress::parse(req->prefix());
+            return a ? std::optional<Prefix>(Prefix(*a, a->is_v4() ? 32 : 128)) : std::nullopt;
+          }();
+        if (!only) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "'" + req->prefix() + "' is not a prefix");
+      }
+      std::optional<Family> family;
+      if (req->afi() == "ipv4-unicast") family = Family::V4;
+      if (req->afi() == "ipv6-unicast") family = Family::V6;
+      std::vector<v1::FibRoute> out;
+      const bool answered = view_.writer->call(
+          [&](const fib::Programmer& p) {
+            std::map<fib::NexthopId, std::vector<v1::FibNexthop>> groups;
+            p.for_each_group([&](fib::NexthopId id, const std::vector<fib::NexthopKey>& members, size_t) {
+              groups[id] = nexthops(p, members);
+            });
+            std::vector<std::tuple<Prefix, fib::NexthopId, bool>> routes;
+            p.for_each_route([&](const Prefix& prefix, fib::NexthopId group, bool adopted) {
+              if (only && prefix != *only) return;
+              if (family && prefix.family() != *family) return;
+              routes.emplace_back(prefix, group, adopted);
+            });
+            std::sort(routes.begin(), routes.end());
+            for (const auto& [prefix, group, adopted] : routes) {
+              v1::FibRoute r;
+              r.set_prefix(prefix.to_string());
+              r.set_group_id(group);
+              for (const auto& nh : groups[group]) *r.add_nexthops() = nh;
+              r.set_adopted(adopted);
+              out.push_back(std::move(r));
+            }
+          },
+          std::chrono::seconds(10));
+      if (!answered) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the FIB writer did not answer");
+      for (const auto& r : out) writer->Write(r);
+      return grpc::Status::OK;
+    }
+
+    grpc::Status ListGroups(grpc::ServerContext*, const v1::ListFibGroupsRequest*,
+                            grpc::ServerWriter<v1::FibGroup>* writer) override {
+      if (!view_.writer) return grpc::Status::OK;
+      std::vector<v1::FibGroup> out;
+      const bool answered = view_.writer->call(
+          [&](const fib::Programmer& p) {
+            p.for_each_group([&](fib::NexthopId id, const std::vector<fib::NexthopKey>& members, size_t routes) {
+              v1::FibGroup g;
+              g.set_id(id);
+              for (const auto& nh : nexthops(p, members)) *g.add_members() = nh;
+              g.set_routes(routes);
+              out.push_back(std::move(g));
+            });
+          },
+          std::chrono::seconds(10));
+      if (!answered) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the FIB writer did not answer");
+      for (const auto& g : out) writer->Write(g);
+      return grpc::Status::OK;
+    }
+
+    grpc::Status Reconcile(grpc::ServerContext*, const v1::ReconcileFibRequest*, v1::ReconcileFibResponse*) override {
+      if (!view_.writer) return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "the FIB is off (--no-fib)");
+      view_.writer->request_reconcile();
+      return grpc::Status::OK;
+    }
+
+   private:
+    static std::vector<v1::FibNexthop> nexthops(const fib::Programmer& p, const std::vector<fib::NexthopKey>& keys) {
+      std::vector<v1::FibNexthop> out;
+      for (const auto& k : keys) {
+        v1::FibNexthop nh;
+        nh.set_id(p.nexthop_id(k).value_or(0));
+        nh.set_gateway(k.gateway.to_string());
+        char name[IF_NAMESIZE] = {};
+        nh.set_interface(if_indextoname(static_cast<unsigned>(k.ifindex), name) ? name : std::to_string(k.ifindex));
+        out.push_back(std::move(nh));
+      }
+      return out;
+    }
+    const FibView& view_;
+  };
+
   Bgp bgp;
   System system;
+  Fib fib;
 };
 
-ApiServer::ApiServer(boost::asio::io_context& io, Speaker& speaker)
-    : services_(std::make_unique<Services>(io, speaker)) {}
+ApiServer::ApiServer(boost::asio::io_context& io, Speaker& speaker, FibView fib)
+    : fib_(fib), services_(std::make_unique<Services>(io, speaker, fib_)) {}
 
 ApiServer::~ApiServer() {
   stop();
@@ -319,6 +439,7 @@ bool ApiServer::start(const std::string& run_dir, const std::string& tcp_listen,
   if (!tcp_listen.empty()) builder.AddListeningPort(tcp_listen, grpc::InsecureServerCredentials(), &tcp_port);
   builder.RegisterService(&services_->bgp);
   builder.RegisterService(&services_->system);
+  builder.RegisterService(&services_->fib);
   server_ = builder.BuildAndStart();
   if (!server_) {
     error = "cannot serve the API on " + path + (tcp_listen.empty() ? "" : " and " + tcp_listen);
