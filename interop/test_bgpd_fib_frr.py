@@ -8,7 +8,10 @@ Checked with `ip` in the gateway namespace:
 - a route deleted by hand comes back within the reconcile interval;
 - bgpd restarting (SIGTERM with graceful restart, and kill -9) leaves the routes in place
   throughout, and the new bgpd adopts them: same group ids, no duplicate objects;
-- without graceful restart, a SIGTERM removes every route of ours and nothing else.
+- without graceful restart, a SIGTERM removes every route of ours and nothing else; `rlsh clear
+  fib` reconciles on demand;
+- a link going down takes its next hops out at once, and its coming back up puts them back while
+  the BGP session stays up (only the link notifications can tell).
 """
 import json
 import os
@@ -38,7 +41,7 @@ router bgp 64512
 exit
 ip prefix-list METALLB seq 10 permit 10.0.1.0/24 le 32
 fib
- reconcile-interval 2
+ reconcile-interval {interval}
  convergence-timeout 60
 exit
 """
@@ -48,9 +51,9 @@ router bgp {asn}
  bgp router-id {addr}
  no bgp ebgp-requires-policy
  no bgp network import-check
- neighbor 10.0.1.1 remote-as 64512
- neighbor 10.0.1.1 timers 3 9
- neighbor 10.0.1.1 timers connect 1
+ neighbor {gw} remote-as 64512
+ neighbor {gw} timers 3 9
+ neighbor {gw} timers connect 1
  address-family ipv4 unicast
 {networks}
  exit-address-family
@@ -125,7 +128,8 @@ class BgpdFibWithFrr(unittest.TestCase):
             node = lab.add_node(name, host)
             nets = list(SERVICES) + ([PAIR] if host in (11, 12) else [])
             networks = "\n".join(f"  network {n}/32" for n in nets)
-            lab.start_frr(name, NODE_CONF.format(name=name, asn=asn, addr=node["addr"], networks=networks))
+            lab.start_frr(name, NODE_CONF.format(name=name, asn=asn, addr=node["addr"], networks=networks,
+                                                 gw="10.0.1.1"))
 
     def wait_for_full_table(self, kernel, gw, what="all four nodes in the FIB"):
         four = [f"10.0.1.{h}" for _, h, _ in NODES]
@@ -139,7 +143,7 @@ class BgpdFibWithFrr(unittest.TestCase):
 
     def test_groups_in_place_replace_reconcile_and_restarts(self):
         with Lab("bgpfib") as lab:
-            conf = GATEWAY_CONF.format(graceful="bgp graceful-restart")
+            conf = GATEWAY_CONF.format(graceful="bgp graceful-restart", interval=2)
             gw = lab.start_bgpd(conf, fib=True)
             kernel = Kernel(lab.gw)
             self.start_nodes(lab)
@@ -222,17 +226,64 @@ class BgpdFibWithFrr(unittest.TestCase):
 
     def test_without_graceful_restart_a_stop_removes_our_routes_only(self):
         with Lab("bgpfibs") as lab:
-            gw = lab.start_bgpd(GATEWAY_CONF.format(graceful=""), fib=True)
+            gw = lab.start_bgpd(GATEWAY_CONF.format(graceful="", interval=0), fib=True)
             kernel = Kernel(lab.gw)
             sh("ip", "-n", lab.gw, "route", "add", "10.9.0.0/16", "via", "10.0.1.254", "proto", "static")
             self.start_nodes(lab)
             self.wait_for_full_table(kernel, gw)
+            # No periodic reconcile here: a route deleted by hand comes back on `clear fib`.
+            sh("ip", "-n", lab.gw, "route", "del", f"{PAIR}/32")
+            self.assertNotIn(PAIR, kernel.routes())
+            gw.rlsh("clear fib")
+            wait_until(f"{PAIR} back after `clear fib`", lambda: PAIR in kernel.routes(), timeout=10, interval=0.05,
+                       on_timeout=gw.logs)
             gw.proc.send_signal(signal.SIGTERM)
             gw.proc.wait(timeout=20)
             self.assertEqual(kernel.routes(), {})
             self.assertEqual(kernel.objects(), [])
             statics = ip_json(lab.gw, "route", "show", "proto", "static")
             self.assertEqual([s["dst"] for s in statics], ["10.9.0.0/16"])
+
+    def test_link_down_takes_its_next_hops_out_and_link_up_brings_them_back(self):
+        with Lab("bgpfibl") as lab:
+            # A second link: the gateway's up0 (10.0.2.1/24) to node n5 (10.0.2.2), beside the bridge.
+            gw = lab.start_bgpd(GATEWAY_CONF.format(graceful="", interval=0).replace(
+                " bgp listen range 10.0.1.0/24 peer-group NODES",
+                " bgp listen range 10.0.1.0/24 peer-group NODES\n bgp listen range 10.0.2.0/24 peer-group NODES"), fib=True)
+            kernel = Kernel(lab.gw)
+            node = lab.add_node("n1", 11)
+            lab.start_frr("n1", NODE_CONF.format(name="n1", asn=64601, addr=node["addr"], gw="10.0.1.1",
+                                                 networks=f"  network {SERVICES[0]}/32"))
+            n5 = f"{lab.tag}n5"
+            lab._ns(n5)
+            sh("ip", "link", "add", "up0", "netns", lab.gw, "type", "veth", "peer", "name", "eth0", "netns", n5)
+            lab.ip(lab.gw, "addr", "add", "10.0.2.1/24", "dev", "up0")
+            lab.ip(lab.gw, "link", "set", "up0", "up")
+            lab.ip(n5, "addr", "add", "10.0.2.2/24", "dev", "eth0")
+            lab.ip(n5, "link", "set", "eth0", "up")
+            lab.nodes["n5"] = {"ns": n5, "addr": "10.0.2.2"}
+            lab.start_frr("n5", NODE_CONF.format(name="n5", asn=64605, addr="10.0.2.2", gw="10.0.2.1",
+                                                 networks=f"  network {SERVICES[0]}/32"))
+            both = ["10.0.1.11", "10.0.2.2"]
+            wait_until("the service over both links", lambda: kernel.gateways(SERVICES[0]) == both, timeout=60,
+                       on_timeout=lambda: gw.rlsh("show bgp summary") + str(kernel.routes()) + gw.logs())
+            nhid = kernel.routes()[SERVICES[0]]["nhid"]
+
+            def session_up():
+                return any(n["address"] == "10.0.2.2" and n["state"] == "Established"
+                           for n in gw.json("show bgp summary")["neighbors"])
+
+            lab.ip(lab.gw, "link", "set", "up0", "down")
+            wait_until("10.0.2.2 out of the group at once", lambda: kernel.gateways(SERVICES[0]) == ["10.0.1.11"],
+                       timeout=2, interval=0.02, on_timeout=gw.logs)
+            wait_until("rlsh to show the same", lambda: [n["gateway"] for n in gw.json("show ip route bgp")[0]["nexthops"]]
+                       == ["10.0.1.11"], timeout=2, interval=0.05, on_timeout=gw.logs)
+            self.assertTrue(session_up(), "the BGP session must still be up: the link event did this")
+            lab.ip(lab.gw, "link", "set", "up0", "up")
+            wait_until("10.0.2.2 back in the group", lambda: kernel.gateways(SERVICES[0]) == both, timeout=5,
+                       interval=0.02, on_timeout=lambda: str(kernel.routes()) + gw.logs())
+            self.assertTrue(session_up(), "the BGP session stayed up throughout")
+            self.assertEqual(kernel.routes()[SERVICES[0]]["nhid"], nhid, "the same group, replaced in place")
 
 
 if __name__ == "__main__":
