@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Kernel FIB install rate: N /32 routes through a 2-way nexthop group, batched (fib::Programmer
 # over NetlinkKernel) vs the naive loop (one RTM_NEWROUTE per sendmsg, blocking on each ack), and
-# the kernel floor: the same routes pre-built, through the batched sender with no FIB logic.
+# the kernel floor: the same routes pre-built (in the same spread order), through the batched
+# sender with no FIB logic and no pipelining.
 # Each run uses a fresh network namespace of its own; runs alternate; medians are printed.
 # Usage: sudo bench/fib_install.sh [N=1000000] [RUNS=3]
 set -euo pipefail

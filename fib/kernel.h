@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/net.h"
@@ -67,6 +68,14 @@ class Kernel {
   // Deleting what is already gone is not a failure.
   virtual size_t apply(const std::vector<Op>& ops) = 0;
   virtual KernelState dump() = 0;
+  // Pipelined writing: ops submitted are carried out in order, possibly on another thread while
+  // the caller prepares the next ones; finish() waits for them all and returns how many failed
+  // since the last finish(). The default carries them out at once.
+  virtual void submit(std::vector<Op> ops) { submitted_failures_ += apply(ops); }
+  virtual size_t finish() { return std::exchange(submitted_failures_, 0); }
+
+ private:
+  size_t submitted_failures_ = 0;
 };
 
 inline constexpr uint8_t kProtocolBgp = 186;  // RTPROT_BGP

@@ -112,7 +112,51 @@ class NetlinkKernel::Batch {
 NetlinkKernel::NetlinkKernel(uint32_t table, uint32_t metric) : table_(table), metric_(metric) {}
 
 NetlinkKernel::~NetlinkKernel() {
+  if (sender_.joinable()) {
+    {
+      std::lock_guard lock(send_mutex_);
+      quit_ = true;
+    }
+    send_cv_.notify_all();
+    sender_.join();
+  }
   if (sock_) nl_socket_free(sock_);
+}
+
+void NetlinkKernel::submit(std::vector<Op> ops) {
+  {
+    std::lock_guard lock(send_mutex_);
+    if (!sender_.joinable()) sender_ = std::thread([this] { sender_loop(); });
+    send_queue_.push_back(std::move(ops));
+  }
+  send_cv_.notify_one();
+}
+
+void NetlinkKernel::sender_loop() {
+  std::unique_lock lock(send_mutex_);
+  for (;;) {
+    send_cv_.wait(lock, [&] { return quit_ || !send_queue_.empty(); });
+    if (send_queue_.empty()) return;  // quit
+    std::vector<Op> ops = std::move(send_queue_.front());
+    send_queue_.pop_front();
+    sending_ = true;
+    lock.unlock();
+    const size_t failed = send_now(ops);
+    lock.lock();
+    send_failures_ += failed;
+    sending_ = false;
+    if (send_queue_.empty()) idle_cv_.notify_all();
+  }
+}
+
+void NetlinkKernel::wait_idle(std::unique_lock<std::mutex>& lock) {
+  idle_cv_.wait(lock, [&] { return send_queue_.empty() && !sending_; });
+}
+
+size_t NetlinkKernel::finish() {
+  std::unique_lock lock(send_mutex_);
+  wait_idle(lock);
+  return std::exchange(send_failures_, 0);
 }
 
 bool NetlinkKernel::open(std::string& error, bool force_multipath) {
@@ -280,6 +324,12 @@ void NetlinkKernel::apply_multipath(const Op& op, Batch& batch) {
 }
 
 size_t NetlinkKernel::apply(const std::vector<Op>& ops) {
+  std::unique_lock lock(send_mutex_);
+  wait_idle(lock);  // in order after what was submitted
+  return send_now(ops);
+}
+
+size_t NetlinkKernel::send_now(const std::vector<Op>& ops) {
   Batch batch(*this);
   for (const Op& op : ops) {
     if (mode_ == Mode::MultipathRoutes) {
@@ -324,6 +374,8 @@ int NetlinkKernel::dump_each(int type, int family, size_t header_size, Each&& ea
 }
 
 KernelState NetlinkKernel::dump() {
+  std::unique_lock lock(send_mutex_);
+  wait_idle(lock);
   KernelState state;
   if (mode_ == Mode::NexthopObjects) {
     dump_each(RTM_GETNEXTHOP, AF_UNSPEC, sizeof(nhmsg), [&](nlmsghdr* h) {

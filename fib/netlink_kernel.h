@@ -8,8 +8,12 @@
 // When the kernel has no nexthop objects (or `multipath-routes` is configured), the same ops
 // are carried out with RTA_MULTIPATH routes: nexthops and groups then live here only, and a
 // group replace rewrites each route that uses it.
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -33,9 +37,16 @@ class NetlinkKernel : public Kernel {
 
   size_t apply(const std::vector<Op>& ops) override;
   KernelState dump() override;
+  // Submitted ops are sent from a thread of our own, so that netlink encoding and the kernel's
+  // work overlap with the caller preparing the next chunk (2 cores: about 1.3x for 1M routes).
+  void submit(std::vector<Op> ops) override;
+  size_t finish() override;
 
  private:
   class Batch;
+  size_t send_now(const std::vector<Op>& ops);
+  void wait_idle(std::unique_lock<std::mutex>& lock);
+  void sender_loop();
   nl_msg* encode_nexthop(const Op& op) const;
   nl_msg* encode_route(const Prefix& prefix, NexthopId id, bool add) const;
   // Sends one dump request and calls each() for every answer; returns 0 or the kernel's -errno.
@@ -53,6 +64,13 @@ class NetlinkKernel : public Kernel {
   std::unordered_map<NexthopId, std::vector<NexthopId>> mp_groups_;
   std::unordered_map<Prefix, NexthopId> mp_routes_;
   std::unordered_map<NexthopId, std::unordered_set<Prefix>> mp_group_routes_;
+  // The sender thread and its queue; the socket is used by one side at a time (wait_idle).
+  std::mutex send_mutex_;
+  std::condition_variable send_cv_, idle_cv_;
+  std::deque<std::vector<Op>> send_queue_;
+  bool sending_ = false, quit_ = false;
+  size_t send_failures_ = 0;
+  std::thread sender_;
 };
 
 }  // namespace ridgeline::fib

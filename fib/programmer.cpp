@@ -1,6 +1,7 @@
 #include "fib/programmer.h"
 
 #include <algorithm>
+#include <cstring>
 #include <unordered_set>
 #include <utility>
 
@@ -8,6 +9,58 @@ namespace ridgeline::fib {
 namespace {
 
 constexpr size_t kChunk = 8192;  // ops handed to the kernel at a time
+// Above this many changed routes, routes are written in bit-reversed address order: the kernel's
+// LC-trie then grows evenly instead of inflating the same node again and again, which makes
+// large installs about 1.4 times faster (bench/fib_install.sh). Below it, sorting is not worth it.
+constexpr size_t kSpreadOrderMin = 4096;
+
+uint64_t reverse_bits(uint64_t v) {
+  v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
+  v = ((v >> 2) & 0x3333333333333333ull) | ((v & 0x3333333333333333ull) << 2);
+  v = ((v >> 4) & 0x0f0f0f0f0f0f0f0full) | ((v & 0x0f0f0f0f0f0f0f0full) << 4);
+  return __builtin_bswap64(v);
+}
+
+}  // namespace
+
+std::pair<uint64_t, uint64_t> spread_key(const Prefix& p) {
+  uint64_t hi = 0, lo = 0;
+  std::memcpy(&hi, p.address().raw().data(), 8);
+  std::memcpy(&lo, p.address().raw().data() + 8, 8);
+  hi = __builtin_bswap64(hi);
+  lo = __builtin_bswap64(lo);
+  const uint64_t family = p.family() == Family::V4 ? 0 : 1ull << 63;
+  if (p.family() == Family::V4) return {family | reverse_bits(hi >> 32 << 32), 0};
+  return {family | (reverse_bits(lo) >> 1), reverse_bits(hi)};
+}
+
+namespace {
+
+// Reorders routes by spread_key. IPv4 keys are 32 bits: an LSD radix sort, 4 passes of 8 bits;
+// anything with IPv6 in it takes std::sort.
+template <typename Ptr>
+void spread_order(std::vector<Ptr>& items) {
+  const bool all_v4 = std::all_of(items.begin(), items.end(), [](Ptr r) { return r->first.family() == Family::V4; });
+  if (!all_v4) {
+    std::vector<std::pair<std::pair<uint64_t, uint64_t>, Ptr>> keyed;
+    keyed.reserve(items.size());
+    for (Ptr r : items) keyed.emplace_back(spread_key(r->first), r);
+    std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t i = 0; i < keyed.size(); ++i) items[i] = keyed[i].second;
+    return;
+  }
+  std::vector<std::pair<uint32_t, Ptr>> a, b(items.size());
+  a.reserve(items.size());
+  for (Ptr r : items) a.emplace_back(static_cast<uint32_t>(spread_key(r->first).first), r);
+  for (int shift = 0; shift < 32; shift += 8) {
+    size_t counts[257] = {};
+    for (const auto& e : a) ++counts[((e.first >> shift) & 0xff) + 1];
+    for (int d = 0; d < 256; ++d) counts[d + 1] += counts[d];
+    for (const auto& e : a) b[counts[(e.first >> shift) & 0xff]++] = e;
+    a.swap(b);
+  }
+  for (size_t i = 0; i < a.size(); ++i) items[i] = a[i].second;
+}
 
 }  // namespace
 
@@ -203,8 +256,9 @@ void Programmer::emit(Op op) {
   if (record_) record_->push_back(op);
   pending_ops_.push_back(std::move(op));
   if (pending_ops_.size() >= kChunk) {
-    write(pending_ops_, false);
-    pending_ops_.clear();
+    // The kernel works on this chunk while the next one is prepared.
+    kernel_.submit(std::exchange(pending_ops_, {}));
+    pending_ops_.reserve(kChunk);
   }
 }
 
@@ -290,6 +344,7 @@ size_t Programmer::flush(std::vector<Op>* record) {
     ++group_replaces_;
   }
 
+  if (dirty_.size() >= kSpreadOrderMin) spread_order(dirty_);
   // Each changed prefix to its set's group (made when new), or out of the kernel.
   std::map<NexthopId, Group*> group_of_id;
   for (auto* r : dirty_) {
@@ -343,23 +398,19 @@ size_t Programmer::flush(std::vector<Op>* record) {
       ++it;
     }
   }
-  if (!pending_ops_.empty()) {
-    write(pending_ops_, false);
-    pending_ops_.clear();
-  }
+  if (!pending_ops_.empty()) kernel_.submit(std::exchange(pending_ops_, {}));
+  const size_t failed = kernel_.finish();
+  kernel_errors_ += failed;
+  if (failed > 0) needs_repair_ = true;
   record_ = nullptr;
   (void)emitted;
   return emitted;
 }
 
-void Programmer::write(const std::vector<Op>& ops, bool repairing) {
+void Programmer::write(const std::vector<Op>& ops) {
   const size_t failed = ops.empty() ? 0 : kernel_.apply(ops);
   kernel_errors_ += failed;
-  if (failed > 0) {
-    needs_repair_ = true;
-  } else if (repairing) {
-    needs_repair_ = false;
-  }
+  needs_repair_ = failed > 0;
 }
 
 size_t Programmer::reconcile(bool retrying) {
@@ -416,7 +467,7 @@ size_t Programmer::reconcile(bool retrying) {
       ops.push_back({Op::DeleteNexthop, id, {}, {}, {}});
     }
   }
-  write(ops, true);
+  write(ops);
   if (!retrying) drift_ += drift;
   return drift;
 }

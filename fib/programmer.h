@@ -36,6 +36,11 @@ struct FibStats {
   bool needs_repair = false;    // the last write had failures: reconcile (with backoff) to retry
 };
 
+// The order in which many routes are written: by address read from its last bit to its first
+// (IPv4 before IPv6). The kernel's LC-trie then grows evenly instead of inflating one node again
+// and again; for 1M /32s that is about 1.4 times faster than ascending order.
+std::pair<uint64_t, uint64_t> spread_key(const Prefix& p);
+
 class Programmer {
  public:
   Programmer(Kernel& kernel, ProgrammerOptions options = {});
@@ -61,6 +66,8 @@ class Programmer {
   // Every route of ours goes at the next flush (a stop without graceful restart).
   void withdraw_all();
 
+  // Room for this many more routes, so that a large batch does not rehash as it goes.
+  void reserve_more(size_t n) { routes_.reserve(routes_.size() + n); }
   // The desired next hops of a prefix; empty removes it. Changes coalesce until flush().
   void update(const Prefix& prefix, std::vector<IpAddress> next_hops);
   // Sends the ops for everything changed since the last flush (in chunks, in order: objects,
@@ -131,7 +138,7 @@ class Programmer {
   void set_desired(Entry& e, HopLists::value_type* hops);
   void set_installed(Entry& e, NexthopId group);
   void emit(Op op);
-  void write(const std::vector<Op>& ops, bool repairing);
+  void write(const std::vector<Op>& ops);  // reconcile's repairs, at once
 
   Kernel& kernel_;
   ProgrammerOptions options_;

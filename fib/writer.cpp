@@ -122,6 +122,9 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
     converge = std::exchange(converge_requested_, false);
     reconcile = std::exchange(reconcile_requested_, false);
   }
+  size_t incoming = 0;
+  for (const auto& batch : batches) incoming += batch.size();
+  if (incoming > 1024) programmer_.reserve_more(incoming);
   for (auto& batch : batches) {
     for (auto& change : batch) programmer_.update(change.prefix, std::move(change.next_hops));
     counters_.changes += batch.size();
