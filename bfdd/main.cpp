@@ -1,8 +1,17 @@
-// bfdd: the BFD daemon. Until the BFD issue lands, this binary parses the fixed daemon options
-// and reports its version; it does not yet run BFD sessions.
-#include <CLI/CLI.hpp>
-#include <iostream>
+// bfdd: the BFD daemon. Reads the `bfd` block of ridgeline.conf, runs its sessions and those
+// clients (bgpd) ask for on a thread of their own, and serves the gRPC API on RUN_DIR/bfdd.sock.
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "bfdd/server/api.h"
+#include "bfdd/server/bfd_server.h"
+#include "common/asio.h"
+#include "common/config/parser.h"
 #include "common/daemon_options.h"
 #include "ridgeline/version.h"
 
@@ -12,7 +21,46 @@ int main(int argc, char** argv) {
   ridgeline::add_daemon_options(app, options);
   app.set_version_flag("--version", std::string("bfdd (ridgeline) ") + ridgeline::kVersion);
   CLI11_PARSE(app, argc, argv);
+
+  auto parsed = ridgeline::config::load_config_file(options.config_file);
+  for (const auto& w : parsed.warnings) std::cerr << w.to_string() << "\n";
+  for (const auto& e : parsed.errors) std::cerr << e.to_string() << "\n";
+  if (!parsed.ok()) return 1;
+  if (options.check_only) return 0;
   if (!ridgeline::setup_logging(options, "bfdd")) return 2;
-  std::cerr << "bfdd " << ridgeline::kVersion << ": BFD sessions are not built yet\n";
-  return 1;
+  ::mkdir(options.run_dir.c_str(), 0750);
+
+  // The BFD thread: packets and timers only. gRPC posts to it; the main thread waits for signals.
+  boost::asio::io_context io;
+  ridgeline::bfd::BfdServer server(io, parsed.config);
+  std::string error;
+  if (!server.start(error)) {
+    spdlog::critical("{}", error);
+    return 1;
+  }
+  ridgeline::bfd::ApiServer api(io, server);
+  if (!api.start(options.run_dir, options.grpc_listen, error)) {
+    spdlog::critical("{}", error);
+    return 1;
+  }
+  spdlog::info("bfdd {} running: {} configured sessions, API on {}/bfdd.sock", ridgeline::kVersion,
+               parsed.config.bfd ? parsed.config.bfd->peers.size() : 0, options.run_dir);
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
+                                                                             int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      spdlog::warn("SIGHUP: configuration reload is not implemented yet; the running config stays");
+      signals.async_wait(on_signal);
+      return;
+    }
+    spdlog::info("signal {}: stopping (AdminDown to every peer)", sig);
+    server.stop();
+    boost::asio::post(io, [&] { io.stop(); });
+  };
+  signals.async_wait(on_signal);
+  std::thread bfd_thread([&] { io.run(); });
+  bfd_thread.join();
+  api.stop();
+  return 0;
 }

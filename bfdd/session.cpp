@@ -91,6 +91,7 @@ std::optional<Discard> Session::receive(const ControlPacket& p, Clock::time_poin
   if (state_ == State::AdminDown) return Discard::SessionAdminDown;  // §6.8.6
   ++counters_.packets_in;
   const bool first_contact = remote_discr_ == 0;
+  const Micros interval_before = transmit_interval();
   remote_discr_ = p.my_discriminator;
   remote_state_ = p.state;
   remote_diag_ = p.diag;
@@ -126,6 +127,9 @@ std::optional<Discard> Session::receive(const ControlPacket& p, Clock::time_poin
   } else {
     detect_deadline_.reset();
   }
+  // A shorter interval (the peer lowered its required RX, or our poll ended) applies now, not
+  // after a slow interval already scheduled: else the peer's new, shorter detection time runs out.
+  if (transmit_interval() < interval_before && next_tx_ > now + transmit_interval()) schedule_tx(now);
   if (p.poll) send(out, true, now);  // §6.8.6: answer a poll with Final at once
   // A new state is told at once rather than at the next interval; so is a passive session's
   // first packet.

@@ -1,12 +1,14 @@
 #include "cli/commands.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
 #include <sstream>
 #include <vector>
 
+#include "ridgeline/v1/bfd.grpc.pb.h"
 #include "ridgeline/v1/bgp.grpc.pb.h"
 #include "ridgeline/v1/fib.grpc.pb.h"
 #include "ridgeline/v1/system.grpc.pb.h"
@@ -46,6 +48,7 @@ struct Shell::Impl {
   std::string run_dir;
   std::unique_ptr<v1::BgpService::Stub> bgp;
   std::unique_ptr<v1::FibService::Stub> fib;
+  std::unique_ptr<v1::BfdService::Stub> bfd;
 
   v1::BgpService::Stub& bgp_stub() {
     if (!bgp)
@@ -59,6 +62,85 @@ struct Shell::Impl {
       fib = v1::FibService::NewStub(
           grpc::CreateChannel("unix:" + run_dir + "/bgpd.sock", grpc::InsecureChannelCredentials()));
     return *fib;
+  }
+
+  v1::BfdService::Stub& bfd_stub() {
+    if (!bfd)
+      bfd = v1::BfdService::NewStub(
+          grpc::CreateChannel("unix:" + run_dir + "/bfdd.sock", grpc::InsecureChannelCredentials()));
+    return *bfd;
+  }
+
+  int bfd_failed(const grpc::Status& s, std::ostream& err) {
+    if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      err << "% bfdd is not running (no answer on " << run_dir << "/bfdd.sock)\n";
+      return 1;
+    }
+    return failed(s, err);
+  }
+
+  // show bfd peers [brief], show bfd peer ADDR: FRR's layout.
+  int bfd_peers(const std::string& peer, bool brief, bool as_json, std::ostream& out, std::ostream& err) {
+    v1::ListBfdSessionsRequest req;
+    req.set_peer(peer);
+    v1::ListBfdSessionsResponse r;
+    auto ctx = context();
+    auto s = bfd_stub().ListSessions(ctx.get(), req, &r);
+    if (!s.ok()) return bfd_failed(s, err);
+    if (!peer.empty() && r.sessions_size() == 0) {
+      err << "% No BFD peer " << peer << "\n";
+      return 1;
+    }
+    if (as_json) {
+      out << json(r) << "\n";
+      return 0;
+    }
+    if (brief) {
+      out << fmt::format("Session count: {}\n", r.sessions_size());
+      out << fmt::format("{:<12} {:<40} {:<40} {:<10}\n", "SessionId", "LocalAddress", "PeerAddress", "Status");
+      for (const auto& b : r.sessions()) {
+        out << fmt::format("{:<12} {:<40} {:<40} {:<10}\n", b.local_discriminator(),
+                           b.key().local_address().empty() ? "*" : b.key().local_address(), b.key().peer(),
+                           b.state() == "Up"          ? "up"
+                           : b.state() == "AdminDown" ? "shutdown"
+                                                      : "down");
+      }
+      return 0;
+    }
+    out << "BFD Peers:\n";
+    for (const auto& b : r.sessions()) {
+      out << "\tpeer " << b.key().peer() << (b.key().multihop() ? " multihop" : "");
+      if (!b.key().local_address().empty()) out << " local-address " << b.key().local_address();
+      if (!b.key().interface().empty()) out << " interface " << b.key().interface();
+      out << "\n";
+      out << fmt::format("\t\tID: {}\n\t\tRemote ID: {}\n", b.local_discriminator(), b.remote_discriminator());
+      if (b.passive()) out << "\t\tPassive mode\n";
+      if (!b.profile().empty()) out << "\t\tProfile: " << b.profile() << "\n";
+      out << fmt::format("\t\tStatus: {}\n", b.state() == "Up" ? "up" : b.state() == "AdminDown" ? "shutdown" : "down");
+      out << fmt::format("\t\t{}: {}\n", b.state() == "Up" ? "Uptime" : "Downtime", uptime(b.state_seconds()));
+      out << fmt::format("\t\tDiagnostics: {}\n\t\tRemote diagnostics: {}\n", b.local_diag(), b.remote_diag());
+      out << fmt::format("\t\tPeer Type: {}\n",
+                         b.clients_size() == 1 && b.clients(0) == "config" ? "configured" : "dynamic");
+      out << fmt::format("\t\tClients: {}\n", fmt::join(b.clients(), ", "));
+      out << fmt::format("\t\tDetection time: {} ms, transmitting every {} ms (before jitter)\n",
+                         b.detection_time_us() / 1000, b.negotiated_transmit_us() / 1000);
+      out << fmt::format(
+          "\t\tLocal timers:\n\t\t\tDetect-multiplier: {}\n\t\t\tReceive interval: {}ms\n\t\t\tTransmission "
+          "interval: {}ms\n",
+          b.detect_multiplier(), b.receive_interval_ms(), b.transmit_interval_ms());
+      out << fmt::format(
+          "\t\tRemote timers:\n\t\t\tDetect-multiplier: {}\n\t\t\tReceive interval: {}ms\n\t\t\tTransmission "
+          "interval: {}ms\n",
+          b.remote_detect_multiplier(), b.remote_receive_interval_ms(), b.remote_transmit_interval_ms());
+      out << fmt::format("\t\tPackets: {} received, {} sent; {} times up, {} times down\n\n", b.packets_in(),
+                         b.packets_out(), b.up_count(), b.down_count());
+    }
+    if (r.discarded_size()) {
+      out << "Discarded packets:";
+      for (const auto& [why, n] : r.discarded()) out << " " << why << " " << n << ";";
+      out << "\n";
+    }
+    return 0;
   }
 
   int failed(const grpc::Status& s, std::ostream& err) {
@@ -306,6 +388,10 @@ int Shell::run(const std::string& line, std::ostream& out, std::ostream& err) {
     return impl_->fib_routes(req, as_json, out, err);
   }
   if (is(0, "clear") && is(1, "fib") && w.size() == 2) return impl_->fib_reconcile(out, err);
+  if (is(0, "show") && is(1, "bfd") && is(2, "peers") && (w.size() == 3 || (w.size() == 4 && is(3, "brief"))))
+    return impl_->bfd_peers("", w.size() == 4, as_json, out, err);
+  if (is(0, "show") && is(1, "bfd") && is(2, "peer") && w.size() == 4)
+    return impl_->bfd_peers(w[3], false, as_json, out, err);
   if (is(0, "show") && is(1, "bgp") && is(2, "neighbors")) {
     if (w.size() <= 4) return impl_->neighbors(w.size() == 4 ? w[3] : "", as_json, out, err);
     if (w.size() == 5 && (is(4, "received-routes") || is(4, "advertised-routes") || is(4, "routes"))) {

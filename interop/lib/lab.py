@@ -174,6 +174,37 @@ class Lab:
         self.nodes[node]["frr_dir"] = d
         return p
 
+    def start_frr_bfdd(self, node, config_text):
+        """FRR's bfdd in a node namespace, without zebra; its vty socket beside the node's bgpd's."""
+        d = self.path(node, "frr", "x")[:-2]
+        os.chmod(d, 0o777)
+        conf = os.path.join(d, "bfdd.conf")
+        with open(conf, "w") as f:
+            f.write(config_text)
+        ns = self.nodes[node]["ns"]
+        log = os.path.join(d, "bfdd.log")
+        p = self.spawn(ns, ["/usr/lib/frr/bfdd", "-f", conf, "-i", os.path.join(d, "bfdd.pid"), "-P", "0",
+                            "--vty_socket", d, "-z", os.path.join(d, "zserv.api"),
+                            "--bfdctl", os.path.join(d, "bfdd.sock"), "--log", f"file:{log}"],
+                       os.path.join(d, "bfdd-stdout.log"))
+        self.nodes[node]["bfdd"] = p
+        self.nodes[node]["frr_dir"] = d
+        return p
+
+    def start_bfdd(self, config_text, name="gw", extra=()):
+        """Our bfdd in the gateway namespace; its socket in the same run dir as bgpd's."""
+        run = self.path(name, "run", "x")[:-2]
+        conf = self.path(name, "ridgeline.conf")
+        with open(conf, "w") as f:
+            f.write(config_text)
+        log = self.path(name, f"bfdd{len(self.procs)}.log")
+        argv = [os.path.join(BUILD_BIN, "bfdd"), "-f", conf, "--run-dir", run, "--log-level", "debug", *extra]
+        proc = self.spawn(self.gw, argv, log)
+        d = Bfdd(self, run, log, proc)
+        wait_until("bfdd to serve its API", lambda: proc.poll() is None and os.path.exists(os.path.join(run, "bfdd.sock")),
+                   timeout=20, on_timeout=d.logs)
+        return d
+
     def vtysh(self, node, command):
         n = self.nodes[node]
         r = sh("ip", "netns", "exec", n["ns"], "vtysh", "--vty_socket", n["frr_dir"], "-c", command,
@@ -212,6 +243,19 @@ class Gateway:
         except OSError:
             tail = []
         return "--- bgpd log (tail) ---\n" + "".join(tail)
+
+
+class Bfdd(Gateway):
+    """Our bfdd: rlsh against the same run dir."""
+
+    def peers(self):
+        return self.json("show bfd peers").get("sessions", [])
+
+    def peer(self, address):
+        return next((s for s in self.peers() if s["key"]["peer"] == address), None)
+
+    def logs(self, lines=60):
+        return super().logs(lines).replace("bgpd log", "bfdd log")
 
 
 def main(*tools):

@@ -337,6 +337,31 @@ TEST(BfdSession, JitterKeepsTransmissionWithin75To100PercentOr90WithMultiplierOn
   }
 }
 
+TEST(BfdSession, APeerLoweringItsRequiredRxIsServedAtOnceNotAfterTheSlowInterval) {
+  SessionConfig fast;
+  fast.desired_min_tx_us = fast.required_min_rx_us = 50000;
+  auto t = Clock::time_point() + 1s;
+  Session s(7, fast, t, 3);
+  // The peer, not Up yet, asks for 1 s; it says Init, so we go Up and poll down to 50 ms.
+  ControlPacket p;
+  p.my_discriminator = 9;
+  p.your_discriminator = 7;
+  p.state = State::Init;
+  p.desired_min_tx_us = p.required_min_rx_us = 1000000;
+  Actions out;
+  s.receive(p, t, out);
+  ASSERT_EQ(s.state(), State::Up);
+  EXPECT_EQ(s.transmit_interval(), 1s);  // the peer's 1 s RX rules
+  // Up now, the peer polls down to 50 ms: our next packet must come within 50 ms, not in 1 s.
+  p.state = State::Up;
+  p.poll = true;
+  p.desired_min_tx_us = p.required_min_rx_us = 50000;
+  t += 10ms;
+  s.receive(p, t, out);
+  EXPECT_EQ(s.transmit_interval(), 50ms);
+  EXPECT_LE(s.next_deadline(), t + 50ms);
+}
+
 TEST(BfdSession, PassiveSendsNothingUntilThePeerSpeaks) {
   SessionConfig c;
   c.passive = true;
