@@ -238,6 +238,7 @@ const Programmer::Set& Programmer::target_of(Entry& e) {
   if (h.resolved_epoch != resolve_epoch_) {
     h.target.clear();
     for (const auto& gw : e.desired->first) {
+      if (down_gateways_.count(gw)) continue;
       if (auto ifindex = resolve(gw)) h.target.push_back({gw, *ifindex});
     }
     std::sort(h.target.begin(), h.target.end());
@@ -253,6 +254,7 @@ NexthopId Programmer::allocate() {
 }
 
 void Programmer::emit(Op op) {
+  ++emitted_;
   if (record_) record_->push_back(op);
   pending_ops_.push_back(std::move(op));
   if (pending_ops_.size() >= kChunk) {
@@ -294,14 +296,58 @@ void Programmer::release_nexthop(const NexthopKey& key) {
   if (it != nexthops_.end() && it->second.refs > 0) --it->second.refs;
 }
 
+void Programmer::replace_in_place(NexthopId gid, const Set& target) {
+  // One write: the group now holds the new set, and every route using it follows.
+  const Set old_set = group_sets_.at(gid);
+  std::vector<NexthopId> ids;
+  for (const auto& k : target) {
+    ids.push_back(ensure_nexthop(k));
+    ++nexthops_[k].refs;
+  }
+  Op op{Op::ReplaceGroup, gid, {}, std::move(ids), {}};
+  set_group_type(target, op);
+  emit(std::move(op));
+  for (const auto& k : old_set) release_nexthop(k);
+  Group g = groups_.at(old_set);
+  groups_.erase(old_set);
+  groups_[target] = g;
+  group_sets_[gid] = target;
+  ++group_replaces_;
+}
+
+void Programmer::set_gateway_down(const IpAddress& gateway, bool down) {
+  if (!down) {
+    if (down_gateways_.erase(gateway)) mark_all_dirty();  // routes that still want it get it back
+    std::erase(newly_down_, gateway);
+    return;
+  }
+  if (!down_gateways_.insert(gateway).second) return;
+  ++resolve_epoch_;
+  newly_down_.push_back(gateway);
+}
+
+void Programmer::shrink_groups_without(const IpAddress& gateway) {
+  std::vector<std::pair<NexthopId, Set>> shrink;
+  for (const auto& [set, g] : groups_) {
+    Set target;
+    for (const auto& k : set) {
+      if (k.gateway != gateway) target.push_back(k);
+    }
+    if (target.size() != set.size()) shrink.emplace_back(g.id, std::move(target));
+  }
+  for (auto& [gid, target] : shrink) {
+    // An empty set (the routes must go) or one another group already has is left to the RIB's
+    // own changes, which follow within milliseconds.
+    if (target.empty() || groups_.count(target)) continue;
+    replace_in_place(gid, target);
+  }
+}
+
 size_t Programmer::flush(std::vector<Op>* record) {
   record_ = record;
   ++flush_epoch_;
-  size_t emitted = 0;
-  auto count = [&](Op op) {
-    ++emitted;
-    emit(std::move(op));
-  };
+  const uint64_t emitted_before = emitted_;
+  for (const IpAddress& gateway : std::exchange(newly_down_, {})) shrink_groups_without(gateway);
 
   // Groups whose every route moves to one same new set are replaced in place.
   struct Move {
@@ -326,22 +372,8 @@ size_t Programmer::flush(std::vector<Op>* record) {
     const Set& target = *m.target;
     if (m.mixed || target.empty() || m.routes != groups_[old_set].refs || groups_.count(target)) continue;
     if (old_set.front().gateway.family() != target.front().gateway.family()) continue;  // the group type could differ
-    // One write: the group now holds the new set, and every route using it follows.
-    std::vector<NexthopId> ids;
-    for (const auto& k : target) {
-      ids.push_back(ensure_nexthop(k));
-      ++nexthops_[k].refs;
-    }
-    Op op{Op::ReplaceGroup, gid, {}, std::move(ids), {}};
-    set_group_type(target, op);
-    count(std::move(op));
-    for (const auto& k : old_set) release_nexthop(k);
-    Group g = groups_[old_set];
-    groups_.erase(old_set);
-    groups_[target] = g;
-    group_sets_[gid] = target;
+    replace_in_place(gid, target);
     replaced.insert(gid);
-    ++group_replaces_;
   }
 
   if (dirty_.size() >= kSpreadOrderMin) spread_order(dirty_);
@@ -356,7 +388,7 @@ size_t Programmer::flush(std::vector<Op>* record) {
       if (e.installed) {
         --groups_[group_sets_[e.installed]].refs;
         set_installed(e, 0);
-        if (target.empty()) count({Op::DeleteRoute, 0, {}, {}, r->first});
+        if (target.empty()) emit({Op::DeleteRoute, 0, {}, {}, r->first});
       }
       if (!target.empty()) {
         HopList& h = e.desired->second;
@@ -369,7 +401,7 @@ size_t Programmer::flush(std::vector<Op>* record) {
         if (added) g->second = &groups_.at(target);
         ++g->second->refs;
         set_installed(e, h.group);
-        count({Op::ReplaceRoute, h.group, {}, {}, r->first});
+        emit({Op::ReplaceRoute, h.group, {}, {}, r->first});
       }
     }
     if (!e.desired && !e.installed && !e.adopted) {
@@ -382,7 +414,7 @@ size_t Programmer::flush(std::vector<Op>* record) {
   // Garbage: groups no route uses, then nexthops no group uses.
   for (auto it = groups_.begin(); it != groups_.end();) {
     if (it->second.refs == 0) {
-      count({Op::DeleteNexthop, it->second.id, {}, {}, {}});
+      emit({Op::DeleteNexthop, it->second.id, {}, {}, {}});
       for (const auto& k : it->first) release_nexthop(k);
       group_sets_.erase(it->second.id);
       it = groups_.erase(it);
@@ -392,7 +424,7 @@ size_t Programmer::flush(std::vector<Op>* record) {
   }
   for (auto it = nexthops_.begin(); it != nexthops_.end();) {
     if (it->second.refs == 0) {
-      if (it->second.id != 0) count({Op::DeleteNexthop, it->second.id, {}, {}, {}});
+      if (it->second.id != 0) emit({Op::DeleteNexthop, it->second.id, {}, {}, {}});
       it = nexthops_.erase(it);
     } else {
       ++it;
@@ -403,8 +435,7 @@ size_t Programmer::flush(std::vector<Op>* record) {
   kernel_errors_ += failed;
   if (failed > 0) needs_repair_ = true;
   record_ = nullptr;
-  (void)emitted;
-  return emitted;
+  return emitted_ - emitted_before;
 }
 
 void Programmer::write(const std::vector<Op>& ops) {

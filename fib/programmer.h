@@ -65,6 +65,11 @@ class Programmer {
   const std::map<Prefix, int>& connected() const { return connected_; }
   // Every route of ours goes at the next flush (a stop without graceful restart).
   void withdraw_all();
+  // A next hop is dead (its BFD session went down): every group holding it is replaced in place
+  // without it at the next flush, before the RIB has withdrawn a single route, so that failover
+  // costs one write per group whatever the route count. It stays out of every set until
+  // `down` is false again (its peer is back).
+  void set_gateway_down(const IpAddress& gateway, bool down);
 
   // Room for this many more routes, so that a large batch does not rehash as it goes.
   void reserve_more(size_t n) { routes_.reserve(routes_.size() + n); }
@@ -138,13 +143,17 @@ class Programmer {
   void set_desired(Entry& e, HopLists::value_type* hops);
   void set_installed(Entry& e, NexthopId group);
   void emit(Op op);
+  void replace_in_place(NexthopId gid, const Set& target);
+  void shrink_groups_without(const IpAddress& gateway);
   void write(const std::vector<Op>& ops);  // reconcile's repairs, at once
 
   Kernel& kernel_;
   ProgrammerOptions options_;
   NexthopId next_id_;
   std::map<Prefix, int> connected_;
-  uint64_t resolve_epoch_ = 1;  // bumped when connected prefixes change
+  std::set<IpAddress> down_gateways_;
+  std::vector<IpAddress> newly_down_;  // their groups shrink at the next flush
+  uint64_t resolve_epoch_ = 1;         // bumped when connected prefixes change
   uint64_t flush_epoch_ = 1;
   HopLists hop_lists_;
   HopLists::value_type* last_hops_ = nullptr;  // consecutive updates usually share a list
@@ -157,6 +166,7 @@ class Programmer {
   // Ops of the flush under way, written to the kernel in chunks.
   std::vector<Op> pending_ops_;
   std::vector<Op>* record_ = nullptr;
+  uint64_t emitted_ = 0;
   uint64_t group_replaces_ = 0;
   uint64_t drift_ = 0;
   uint64_t kernel_errors_ = 0;

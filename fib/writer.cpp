@@ -72,6 +72,14 @@ void FibWriter::rib_converged() {
   wake();
 }
 
+void FibWriter::set_gateway_down(const IpAddress& gateway, bool down) {
+  {
+    std::lock_guard lock(mutex_);
+    gateways_.emplace_back(gateway, down);
+  }
+  wake();
+}
+
 void FibWriter::request_reconcile() {
   {
     std::lock_guard lock(mutex_);
@@ -114,13 +122,23 @@ void FibWriter::sweep(const char* why) {
 FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_readable) {
   std::vector<std::vector<RouteChange>> batches;
   std::vector<std::function<void()>> calls;
+  std::vector<std::pair<IpAddress, bool>> gateways;
   bool converge = false, reconcile = false;
   {
     std::lock_guard lock(mutex_);
     batches.swap(queue_);
     calls.swap(calls_);
+    gateways.swap(gateways_);
     converge = std::exchange(converge_requested_, false);
     reconcile = std::exchange(reconcile_requested_, false);
+  }
+  // A dead next hop first, and written at once: one group replace each, before any route.
+  for (const auto& [gateway, down] : gateways) {
+    programmer_.set_gateway_down(gateway, down);
+    if (down) {
+      programmer_.flush();
+      ++counters_.flushes;
+    }
   }
   size_t incoming = 0;
   for (const auto& batch : batches) incoming += batch.size();

@@ -60,6 +60,8 @@ class FibWriter {
   // Any thread.
   void submit(std::vector<RouteChange> changes);
   void rib_converged();
+  // A next hop died (BFD) or is back: see Programmer::set_gateway_down. Written at once.
+  void set_gateway_down(const IpAddress& gateway, bool down);
   void request_reconcile();
   FibStatus status() const;
   // Runs `fn` on the writer's thread (at once when it is not running) and waits for it: the way
@@ -85,6 +87,7 @@ class FibWriter {
   mutable std::mutex mutex_;
   std::vector<std::vector<RouteChange>> queue_;
   std::vector<std::function<void()>> calls_;
+  std::vector<std::pair<IpAddress, bool>> gateways_;
   bool converge_requested_ = false, reconcile_requested_ = false, stopping_ = false;
   FibStatus status_;
 

@@ -250,6 +250,47 @@ TEST(Programmer, ResilientGroupsArePerFamily) {
       64);
 }
 
+TEST_F(ProgrammerTest, ADeadGatewayLeavesEveryGroupInPlaceBeforeTheRibSaysAnything) {
+  for (int i = 0; i < 1000; ++i) {
+    fib.update(Prefix(IpAddress::v4(0x0a010000u + i), 32), nodes({"10.0.1.11", "10.0.1.12", "10.0.1.13"}));
+  }
+  fib.update(pfx("10.0.2.1/32"), nodes({"10.0.1.12", "10.0.1.13"}));  // -> {12}: in place
+  fib.update(pfx("10.0.2.2/32"), nodes({"10.0.1.13", "10.0.1.14"}));  // -> {14}, which 10.0.2.4 has
+  fib.update(pfx("10.0.2.3/32"), nodes({"10.0.1.13"}));               // -> {}: the route must go
+  fib.update(pfx("10.0.2.4/32"), nodes({"10.0.1.14"}));
+  fib.flush();
+  const auto big = *fib.installed(pfx("10.1.0.0/32"));
+  const auto small = *fib.installed(pfx("10.0.2.1/32"));
+  fib.set_gateway_down(ip("10.0.1.13"), true);
+  auto ops = fib.flush();
+  // One write per group that can shrink in place, none per route: 1000 routes follow at once.
+  EXPECT_EQ(count(ops, Op::ReplaceRoute), 0u);
+  EXPECT_EQ(count(ops, Op::ReplaceGroup), 2u);
+  EXPECT_EQ(kernel_hops("10.1.0.0/32"), (std::vector<std::string>{"10.0.1.11", "10.0.1.12"}));
+  EXPECT_EQ(kernel_hops("10.1.3.231/32"), (std::vector<std::string>{"10.0.1.11", "10.0.1.12"}));
+  EXPECT_EQ(*fib.installed(pfx("10.1.0.0/32")), big);
+  EXPECT_EQ(kernel_hops("10.0.2.1/32"), (std::vector<std::string>{"10.0.1.12"}));
+  EXPECT_EQ(*fib.installed(pfx("10.0.2.1/32")), small);
+  // Then the RIB withdraws the dead node's paths: only what could not shrink in place is written.
+  for (int i = 0; i < 1000; ++i)
+    fib.update(Prefix(IpAddress::v4(0x0a010000u + i), 32), nodes({"10.0.1.11", "10.0.1.12"}));
+  fib.update(pfx("10.0.2.1/32"), nodes({"10.0.1.12"}));
+  fib.update(pfx("10.0.2.2/32"), nodes({"10.0.1.14"}));
+  fib.update(pfx("10.0.2.3/32"), {});
+  ops = fib.flush();
+  EXPECT_EQ(count(ops, Op::ReplaceRoute), 1u);  // 10.0.2.2, to 10.0.2.4's group
+  EXPECT_EQ(count(ops, Op::DeleteRoute), 1u);   // 10.0.2.3
+  EXPECT_EQ(count(ops, Op::ReplaceGroup), 0u);
+  EXPECT_EQ(fib.reconcile(), 0u);
+  // While it is down, a route that names it does not get it; once back, routes get it again.
+  fib.update(pfx("10.0.3.1/32"), nodes({"10.0.1.11", "10.0.1.13"}));
+  fib.flush();
+  EXPECT_EQ(kernel_hops("10.0.3.1/32"), (std::vector<std::string>{"10.0.1.11"}));
+  fib.set_gateway_down(ip("10.0.1.13"), false);
+  fib.flush();
+  EXPECT_EQ(kernel_hops("10.0.3.1/32"), (std::vector<std::string>{"10.0.1.11", "10.0.1.13"}));
+}
+
 TEST(FakeKernel, FollowsTheKernelsRules) {
   FakeKernel k;
   EXPECT_EQ(k.apply({{Op::AddGroup, 10, {}, {1}, {}}}), 1u);  // members must exist
