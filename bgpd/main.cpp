@@ -81,6 +81,15 @@ int main(int argc, char** argv) {
   ridgeline::bgp::SpeakerOptions speaker_options{bgp_port, bgp_listen};
   ridgeline::bgp::Speaker speaker(io, parsed.config, speaker_options, std::move(sink));
   speaker.expect_end_of_rib_from(adopted_gateways);
+  // BFD through bfdd, for neighbors (or peer-groups) with `neighbor X bfd`.
+  std::unique_ptr<ridgeline::bgp::BfdClient> bfd;
+  const auto& neighbors = parsed.config.bgp->neighbors;
+  if (std::any_of(neighbors.begin(), neighbors.end(), [](const auto& n) { return n.bfd.value_or(false); })) {
+    bfd = std::make_unique<ridgeline::bgp::BfdClient>(
+        io, options.run_dir, [&speaker](const ridgeline::bgp::BfdChange& c) { speaker.on_bfd(c); });
+    speaker.set_bfd(bfd.get());
+    bfd->start();
+  }
   if (!speaker.start(error)) {
     spdlog::critical("{}", error);
     return 1;
@@ -109,6 +118,7 @@ int main(int argc, char** argv) {
   };
   signals.async_wait(on_signal);
   io.run();
+  if (bfd) bfd->stop();
   api.stop();
   // With graceful restart configured the kernel keeps our routes across the restart; without it
   // they go, as FRR's zebra removes its routes on a clean stop.

@@ -158,6 +158,7 @@ struct ApiServer::Services {
       auto queue = std::make_shared<EventQueue>();
       int id = 0;
       auto s = on_core(io_, [&] {
+        queue->push(v1::BfdSessionEvent{});  // first, an event without a session: the stream is live
         for (const auto& view : server_.sessions()) queue->push(to_proto({view, std::nullopt, false}));
         id = server_.watch([queue](const SessionEvent& e) { queue->push(to_proto(e)); });
         return grpc::Status::OK;

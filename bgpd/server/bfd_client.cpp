@@ -38,7 +38,7 @@ struct BfdClient::Impl {
   std::condition_variable wake;
   std::set<BfdRequest> wanted;
   std::deque<std::pair<bool, BfdRequest>> pending;  // (add, request) not yet sent
-  bool resync = true;                                // send every wanted session again
+  bool resync = true;                               // send every wanted session again
   bool stopping = false;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<grpc::ClientContext> watch_context;
@@ -55,9 +55,9 @@ struct BfdClient::Impl {
     auto s = stub();
     std::unique_lock lock(mutex);
     while (!stopping) {
-      wake.wait_for(lock, std::chrono::seconds(1), [&] { return stopping || !pending.empty() || resync; });
+      // Nothing is sent until the watcher says bfdd is there.
+      wake.wait(lock, [&] { return stopping || (owner.connected_ && (!pending.empty() || resync)); });
       if (stopping) break;
-      if (!owner.connected_) continue;  // the watcher says when bfdd is there
       std::deque<std::pair<bool, BfdRequest>> batch;
       if (resync) {
         for (const auto& r : wanted) batch.emplace_back(true, r);
@@ -116,14 +116,15 @@ struct BfdClient::Impl {
       while (reader->Read(&ev)) {
         if (first) {
           first = false;
-          owner.connected_ = true;
           backoff = std::chrono::milliseconds(200);
           warned = false;
           spdlog::info("bfd: connected to bfdd");
           std::lock_guard lock(mutex);
+          owner.connected_ = true;
           resync = true;
           wake.notify_all();
         }
+        if (!ev.has_session()) continue;  // the marker that the stream is live
         BfdChange c;
         auto peer = IpAddress::parse(ev.session().key().peer());
         if (!peer) continue;
@@ -137,7 +138,12 @@ struct BfdClient::Impl {
         boost::asio::post(io, [this, c] { on_change(c); });
       }
       reader->Finish();
-      if (owner.connected_.exchange(false)) spdlog::warn("bfd: lost bfdd; BGP sessions stay as they are, retrying");
+      bool was_connected = false;
+      {
+        std::lock_guard lock(mutex);
+        was_connected = owner.connected_.exchange(false);
+      }
+      if (was_connected) spdlog::warn("bfd: lost bfdd; BGP sessions stay as they are, retrying");
       if (!first && !warned) warned = true;
       if (first && !warned) {
         spdlog::info("bfd: bfdd is not reachable at {} yet; retrying", path);

@@ -11,6 +11,7 @@ class FibRouteSink : public RouteSink {
   explicit FibRouteSink(fib::FibWriter& writer) : writer_(writer) {}
   void apply(std::vector<rib::RouteChange> changes) override { writer_.submit(std::move(changes)); }
   void rib_converged() override { writer_.rib_converged(); }
+  void next_hop_down(const IpAddress& next_hop, bool down) override { writer_.set_gateway_down(next_hop, down); }
 
  private:
   fib::FibWriter& writer_;

@@ -76,6 +76,26 @@ void Peer::stop(bool keep_routes) {
   if (!keep_routes) purge_routes();
 }
 
+bool Peer::bfd_blocks() const {
+  return settings_.bfd && settings_.bfd_strict && !speaker_.bfd_up(settings_.address);
+}
+
+void Peer::bfd_up() {
+  if (!settings_.bfd_strict) return;
+  // Held back until now: try at once rather than at the next connect retry.
+  if (fsm_.state() == State::Connect || fsm_.state() == State::Active) event(Event::ConnectRetryTimerExpires);
+}
+
+void Peer::bfd_down(bool remote_cpi, const std::string& diag) {
+  // check-control-plane-failure: a peer whose BFD shares fate with its control plane (C bit 0)
+  // may be restarting; with graceful restart its routes are kept, stale (RFC 5882 §4.3.2).
+  bfd_graceful_ = settings_.bfd_check_control_plane_failure && peer_restart_capable_ && !remote_cpi;
+  spdlog::warn("{}: BFD down ({}){}", settings_.name, diag,
+               bfd_graceful_ ? "; graceful restart keeps its routes" : ": closing the session, Cease/10");
+  if (!bfd_graceful_) speaker_.sink().next_hop_down(settings_.address, true);  // the FIB first, at once
+  event(Event::BfdDown);
+}
+
 void Peer::clear() {
   max_prefix_down_ = false;
   restart_timer_.cancel();
@@ -172,6 +192,10 @@ void Peer::set_socket_options(tcp::socket& socket) {
 
 void Peer::connect() {
   close_connection(conn_);
+  if (bfd_blocks()) {
+    spdlog::debug("{}: bfd strict: not connecting until BFD is Up", settings_.name);
+    return;
+  }
   auto conn = std::make_shared<Connection>(speaker_.io());
   conn->outgoing = true;
   conn->owner = this;
@@ -225,6 +249,10 @@ void Peer::connect() {
 }
 
 bool Peer::accept(tcp::socket socket) {
+  if (bfd_blocks()) {
+    spdlog::info("{}: bfd strict: connection refused until BFD is Up", settings_.name);
+    return false;
+  }
   auto conn = std::make_shared<Connection>(speaker_.io());
   conn->socket = std::move(socket);
   conn->owner = this;
@@ -523,7 +551,8 @@ void Peer::on_established() {
 }
 
 void Peer::on_down() {
-  const bool graceful = peer_restart_capable_ && !fsm_.last_error_sent() && !fsm_.last_error();
+  const bool bfd_graceful = std::exchange(bfd_graceful_, false);
+  const bool graceful = bfd_graceful || (peer_restart_capable_ && !fsm_.last_error_sent() && !fsm_.last_error());
   adj_out_.clear();
   if (graceful || (peer_restart_capable_ && fsm_.last_error() && !fsm_.last_error_sent() &&
                    fsm_.last_error()->code != error_code::kCease)) {

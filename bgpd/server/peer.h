@@ -44,6 +44,15 @@ class Peer {
   std::vector<Speaker::ReceivedRoute> received_routes() const;
   std::vector<std::pair<Prefix, rib::AttrRef>> advertised_routes() const;
 
+  // BFD went down from Up for this peer: Cease/10 (RFC 9384) and close. The peer's C bit says
+  // whether its BFD shares fate with its control plane (RFC 5882 §4.3).
+  void bfd_down(bool remote_cpi, const std::string& diag);
+  // BFD is Up: a neighbor held back by `bfd strict` may connect now.
+  void bfd_up();
+  std::optional<IpAddress> local_address() const {
+    return established() ? std::optional<IpAddress>(local_address_) : std::nullopt;
+  }
+
   // Advertisement: re-evaluate these prefixes for this peer and send what changed.
   void advertise(const std::vector<Prefix>& prefixes);
   void send_table();  // the whole Loc-RIB, then End-of-RIB
@@ -120,7 +129,9 @@ class Peer {
   IpAddress local_address_;            // our end of the current connection, read once when it attaches
   bool peer_restart_capable_ = false;  // RFC 4724: the peer can keep our routes
   uint16_t peer_restart_time_ = 0;
-  bool stale_ = false;  // holding stale routes after a GR-capable peer went away
+  bool stale_ = false;         // holding stale routes after a GR-capable peer went away
+  bool bfd_graceful_ = false;  // this BFD Down keeps the routes (check-control-plane-failure)
+  bool bfd_blocks() const;     // `bfd strict` and BFD is not Up
   std::map<config::Afi, AdjIn> adj_in_;
   std::map<config::Afi, std::unordered_map<Prefix, rib::AttrRef>> adj_out_;
   std::map<config::Afi, bool> max_prefix_warned_;

@@ -95,7 +95,48 @@ Peer* Speaker::add_peer(PeerSettings settings) {
   Peer* raw = peer.get();
   peers_by_id_[raw->id()] = raw;
   peers_[name] = std::move(peer);
+  want_bfd(*raw, true);
   return raw;
+}
+
+void Speaker::want_bfd(const Peer& peer, bool wanted) {
+  const PeerSettings& s = peer.settings();
+  if (!bfd_ || !s.bfd) return;
+  BfdRequest r;
+  r.peer = s.address;
+  r.profile = s.bfd_profile.value_or("");
+  // Multihop for eBGP multihop and iBGP off-link peers needs our address; it is asked for once the
+  // session is up and that address is known (see Peer::on_established).
+  r.multihop = s.ebgp_multihop.value_or(1) > 1;
+  if (r.multihop) {
+    if (!peer.local_address()) return;
+    r.local = *peer.local_address();
+  }
+  wanted ? bfd_->want(r) : bfd_->unwant(r);
+}
+
+bool Speaker::bfd_up(const IpAddress& peer) const {
+  auto it = bfd_states_.find(peer);
+  return it != bfd_states_.end() && it->second == "Up";
+}
+
+void Speaker::on_bfd(const BfdChange& c) {
+  bfd_states_[c.peer] = c.state;
+  auto it = peers_.find(c.peer.to_string());
+  if (it == peers_.end() || !it->second->settings().bfd) return;
+  Peer& peer = *it->second;
+  if (c.state == "Up") {
+    peer.bfd_up();
+    return;
+  }
+  // Only a fall from Up is a failure; a new session starting Down is not, and neither is the
+  // peer's AdminDown (RFC 5882 §3.2).
+  if (c.previous != "Up" || c.state == "Up") return;
+  if (c.remote_admin_down) {
+    spdlog::info("{}: BFD peer is administratively down; the BGP session stays", peer.settings().name);
+    return;
+  }
+  peer.bfd_down(c.remote_cpi, c.diag);
 }
 
 bool Speaker::start(std::string& error) {
@@ -259,6 +300,7 @@ void Speaker::peer_finished(Peer* peer) {
     auto it = peers_.find(name);
     if (it == peers_.end() || !it->second->finished()) return;
     spdlog::info("{}: dynamic neighbor removed", name);
+    want_bfd(*it->second, false);
     rib_.withdraw_peer(it->second->id());
     peers_by_id_.erase(it->second->id());
     peers_.erase(it);
@@ -268,6 +310,8 @@ void Speaker::peer_finished(Peer* peer) {
 }
 
 void Speaker::peer_established(Peer* peer) {
+  sink_->next_hop_down(peer->settings().address, false);
+  if (peer->settings().ebgp_multihop.value_or(1) > 1) want_bfd(*peer, true);
   // After the current input is processed, so the table it gets is settled.
   const std::string name = peer->settings().name;
   asio::post(io_, [this, name] {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bgpd/policy/policy.h"
+#include "bgpd/server/bfd_client.h"
 #include "bgpd/session/fsm.h"
 #include "bgpd/session/peer_settings.h"
 #include "common/asio.h"
@@ -25,6 +26,9 @@ class RouteSink {
   // Every peer the RIB waited for after a start has sent End-of-RIB, and what they sent has
   // been applied: routes a previous run left that nobody confirmed can go.
   virtual void rib_converged() {}
+  // A next hop is dead (its BFD went down) or back (its session is up again): the FIB takes it
+  // out of every ECMP group at once, before the RIB's own withdrawals.
+  virtual void next_hop_down(const IpAddress& /*next_hop*/, bool /*down*/) {}
 };
 
 // Logs every change; keeps nothing. Used with --no-fib.
@@ -101,6 +105,12 @@ class Speaker {
   void expect_end_of_rib_from(const std::set<IpAddress>& gateways);
   bool rib_converged() const { return converged_; }
 
+  // BFD (optional): sessions for neighbors with `bfd`, and what their state changes do.
+  void set_bfd(BfdClient* bfd) { bfd_ = bfd; }
+  void on_bfd(const BfdChange& change);
+  bool bfd_up(const IpAddress& peer) const;
+  void want_bfd(const Peer& peer, bool wanted);
+
   // Hard reset of one peer (or all with "*"): Cease/Administrative Reset, then reconnect.
   bool clear_peer(const std::string& name);
 
@@ -114,6 +124,7 @@ class Speaker {
   void peer_finished(Peer* peer);     // a dynamic peer is down for good: remove it
   void peer_established(Peer* peer);  // send it the current table
   void peer_end_of_rib(Peer* peer);   // End-of-RIB for every family of its session
+  RouteSink& sink() { return *sink_; }
   std::vector<Peer*> established_peers();
   // UPDATEs for one attribute set (nullptr: withdrawals) and prefix list, encoded once per
   // batch for every peer with the same encoding context: peers with the same outbound policy
@@ -147,6 +158,8 @@ class Speaker {
   bool stopping_ = false;
   bool drain_scheduled_ = false;
   std::set<IpAddress> waiting_for_;  // End-of-RIB still expected from these, after a start
+  BfdClient* bfd_ = nullptr;
+  std::map<IpAddress, std::string> bfd_states_;  // last state bfdd reported, by peer address
   bool converged_ = false;
   bool converged_pending_ = false;  // tell the sink after the next drain
   bool fib_frozen_ = false;         // a graceful-restart stop: the kernel keeps what it has
