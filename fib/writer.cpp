@@ -135,10 +135,14 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
   // A dead next hop first, and written at once: one group replace each, before any route.
   for (const auto& [gateway, down] : gateways) {
     programmer_.set_gateway_down(gateway, down);
-    if (down) {
-      programmer_.flush();
-      ++counters_.flushes;
-    }
+    if (!down) continue;
+    const uint64_t before = programmer_.stats().group_replaces;
+    const auto start = Clock::now();
+    programmer_.flush();
+    ++counters_.flushes;
+    spdlog::info("fib: next hop {} is down: {} groups shrunk in place in {:.1f} ms", gateway.to_string(),
+                 programmer_.stats().group_replaces - before,
+                 std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
   size_t incoming = 0;
   for (const auto& batch : batches) incoming += batch.size();

@@ -72,7 +72,9 @@ class Lab:
     def __enter__(self):
         try:
             self._ns(self.gw)
-            self.ip(self.gw, "link", "add", "br0", "type", "bridge")
+            # A fixed address: otherwise the bridge takes its lowest port's, and changes it as nodes
+            # are added, leaving the nodes' ARP caches pointing at an address nobody has.
+            self.ip(self.gw, "link", "add", "br0", "address", "02:52:4c:00:00:01", "type", "bridge")
             self.ip(self.gw, "link", "set", "br0", "up")
             self.ip(self.gw, "addr", "add", f"{self.gw_addr}/24", "dev", "br0")
             self.ip(self.gw, "-6", "addr", "add", f"2001:db8:1::{self.gw_addr.split('.')[-1]}/64", "dev", "br0", "nodad")
