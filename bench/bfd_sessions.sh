@@ -78,7 +78,7 @@ for n in "${COUNTS[@]}"; do
   start=$(date +%s.%N)
   up=""
   for _ in $(seq 1 600); do  # bounded: at most 120 s
-    count=$("$RLSH" --run-dir "$work/dut" -c "show bfd peers json" 2>/dev/null | grep -c '"state": "Up"' || true)
+    count=$("$RLSH" --run-dir "$work/dut" -c "show bfd peers json" 2>/dev/null | { grep -c '"state": "Up"' || true; })
     if [ "$count" -ge "$n" ]; then up=$(date +%s.%N); break; fi
     sleep 0.2
   done
@@ -86,14 +86,14 @@ for n in "${COUNTS[@]}"; do
     echo "N=$n: not all Up within 120 s ($count Up)"
     continue
   fi
-  downs_before=$(grep -c "Up -> Down" "$work/dut/log" "$work/gen/log" | awk -F: '{s += $2} END {print s}')
+  downs_before=$({ grep -c "Up -> Down" "$work/dut/log" "$work/gen/log" || true; } | awk -F: '{s += $2} END {print s}')
   c0_dut=$(cpu_seconds "$(cat "$work/dut/pid")")
   c0_gen=$(cpu_seconds "$(cat "$work/gen/pid")")
   sleep "$HOLD"  # the measurement window itself: the sessions run on their own meanwhile
-  downs_after=$(grep -c "Up -> Down" "$work/dut/log" "$work/gen/log" | awk -F: '{s += $2} END {print s}')
+  downs_after=$({ grep -c "Up -> Down" "$work/dut/log" "$work/gen/log" || true; } | awk -F: '{s += $2} END {print s}')
   c1_dut=$(cpu_seconds "$(cat "$work/dut/pid")")
   c1_gen=$(cpu_seconds "$(cat "$work/gen/pid")")
-  still=$("$RLSH" --run-dir "$work/dut" -c "show bfd peers json" | grep -c '"state": "Up"' || true)
+  still=$("$RLSH" --run-dir "$work/dut" -c "show bfd peers json" | { grep -c '"state": "Up"' || true; })
   awk -v n="$n" -v s="$start" -v u="$up" -v d=$((downs_after - downs_before)) -v still="$still" -v hold="$HOLD" \
       -v c0d="$c0_dut" -v c1d="$c1_dut" -v c0g="$c0_gen" -v c1g="$c1_gen" \
     'BEGIN {cd = c1d - c0d; cg = c1g - c0g; printf "N=%d: all Up in %.1f s; false Downs in %d s: %d; Up at the end: %d; CPU per second: dut %.0f%%, generator %.0f%%\n", n, u - s, hold, d, still, 100 * cd / hold, 100 * cg / hold}'
