@@ -12,7 +12,8 @@ frozen (SIGSTOP). Measured, per run:
 With the kernel's default net.ipv4.nexthop_compat_mode=1, replacing a group also walks every route
 that uses it to notify listeners before the nexthop notification goes out, so the time seen is
 that walk's end, not the (earlier) moment forwarding changed; COMPAT=0 in the environment sets
-the sysctl to 0 in the gateway namespace, which removes the walk.
+the sysctl to 0 in the gateway namespace (as the fib block's `kernel nexthop-compat-mode off` does),
+which removes the walk.
 Usage: sudo [COMPAT=0] bench/bfd_failover.py [ROUTES=100000] [RUNS=3]
 """
 import datetime
@@ -153,10 +154,11 @@ def connect(node):
 
 def run_once(routes):
     with Lab("bfdbench") as lab:
+        conf = GATEWAY
         if os.environ.get("COMPAT") == "0":
-            sh("ip", "netns", "exec", lab.gw, "sysctl", "-q", "-w", "net.ipv4.nexthop_compat_mode=0")
-        bfd = lab.start_bfdd(GATEWAY)
-        gw = lab.start_bgpd(GATEWAY, fib=True)
+            conf += "fib\n kernel nexthop-compat-mode off\nexit\n"
+        bfd = lab.start_bfdd(conf)
+        gw = lab.start_bgpd(conf, fib=True)
         node_bfdd = {}
         for i in range(4):
             name, host = f"n{i + 1}", 11 + i

@@ -68,6 +68,16 @@ for n in "${COUNTS[@]}"; do
   for i in $(seq 1 "$n"); do
     echo "addr add 10.101.$((i / 250)).$((i % 250 + 1))/15 dev ${tag}b"
   done | ip -n "${tag}gen" -batch -
+  # Permanent neighbor entries: the kernel's ARP garbage collection (gc_thresh2 = 512 entries,
+  # shared by every namespace) would otherwise drop entries past 512 and cap the session count.
+  mac_a=$(ip -n "${tag}dut" -j link show "${tag}a" | sed -n 's/.*"address":"\([0-9a-f:]*\)".*/\1/p')
+  mac_b=$(ip -n "${tag}gen" -j link show "${tag}b" | sed -n 's/.*"address":"\([0-9a-f:]*\)".*/\1/p')
+  for i in $(seq 1 "$n"); do
+    echo "neigh add 10.101.$((i / 250)).$((i % 250 + 1)) lladdr $mac_b dev ${tag}a nud permanent"
+  done | ip -n "${tag}dut" -batch -
+  for i in $(seq 1 "$n"); do
+    echo "neigh add 10.100.$((i / 250)).$((i % 250 + 1)) lladdr $mac_a dev ${tag}b nud permanent"
+  done | ip -n "${tag}gen" -batch -
   for side in dut gen; do
     mkdir -p "$work/$side"
     config "$side" "$n" > "$work/$side/ridgeline.conf"

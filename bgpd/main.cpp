@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <fstream>
 #include <iostream>
 
 #include "bgpd/server/api.h"
@@ -55,6 +56,17 @@ int main(int argc, char** argv) {
   if (no_fib) {
     spdlog::info("--no-fib: the kernel FIB is left alone");
   } else {
+    if (fib_config.nexthop_compat_off) {
+      // Only with nexthop objects; the sysctl is per network namespace.
+      std::ofstream sysctl("/proc/sys/net/ipv4/nexthop_compat_mode");
+      sysctl << "0\n";
+      sysctl.flush();
+      if (sysctl) {
+        spdlog::info("fib: net.ipv4.nexthop_compat_mode=0 (kernel nexthop-compat-mode off)");
+      } else {
+        spdlog::warn("fib: cannot set net.ipv4.nexthop_compat_mode=0; group replaces notify every route");
+      }
+    }
     kernel = std::make_unique<ridgeline::fib::NetlinkKernel>(fib_config.table, fib_config.metric);
     links = std::make_unique<ridgeline::fib::LinkMonitor>();
     if (!kernel->open(error, fib_config.multipath_routes) || !links->open(error)) {

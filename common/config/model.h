@@ -229,6 +229,10 @@ struct Fib {
   uint32_t convergence_timeout_s = 120;  // `convergence-timeout S`: longest wait for End-of-RIB after a start
   std::optional<ResilientGroups> resilient_v4, resilient_v6;
   bool multipath_routes = false;  // `multipath-routes`: RTA_MULTIPATH routes instead of nexthop objects
+  // `kernel nexthop-compat-mode off`: sets net.ipv4.nexthop_compat_mode=0 in bgpd's namespace, so
+  // that replacing a group does not walk every route using it to notify listeners (a 100k-route
+  // group replace: ~0.3 ms instead of ~100 ms). Other route listeners then see nexthop changes only.
+  bool nexthop_compat_off = false;
   bool operator==(const Fib&) const = default;
 };
 

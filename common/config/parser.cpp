@@ -791,6 +791,9 @@ class Parser {
     if (w.is(0, "reconcile-interval")) return number(0, 86400, f.reconcile_interval_s);
     if (w.is(0, "convergence-timeout")) return number(0, 3600, f.convergence_timeout_s);
     if (w.is(0, "multipath-routes") && w.size() == 1) return f.multipath_routes = true, Outcome::ok();
+    if (w.is(0, "kernel") && w.is(1, "nexthop-compat-mode") && w.size() == 3 && (w.is(2, "off") || w.is(2, "on"))) {
+      return f.nexthop_compat_off = w.is(2, "off"), Outcome::ok();
+    }
     if (w.is(0, "resilient-groups") && (w.is(1, "ipv4") || w.is(1, "ipv6"))) {
       ResilientGroups r;
       for (size_t i = 2; i < w.size(); i += 2) {

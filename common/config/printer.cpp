@@ -237,6 +237,7 @@ std::string print_config(const Config& c) {
             << "\n";
     }
     if (f.multipath_routes) out << " multipath-routes\n";
+    if (f.nexthop_compat_off) out << " kernel nexthop-compat-mode off\n";
     out << "exit\n!\n";
   }
   return out.str();

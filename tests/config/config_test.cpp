@@ -125,6 +125,7 @@ TEST(ConfigGolden, FibBlockValues) {
   EXPECT_EQ(f.resilient_v4, (ResilientGroups{64, 60}));
   EXPECT_EQ(f.resilient_v6, ResilientGroups{});
   EXPECT_TRUE(f.multipath_routes);
+  EXPECT_TRUE(f.nexthop_compat_off);
   // Defaults are not printed: an empty block stays empty.
   auto empty = parse_config("fib\nexit\n", "t.conf");
   ASSERT_TRUE(empty.ok());
