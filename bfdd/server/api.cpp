@@ -7,6 +7,7 @@
 #include <future>
 #include <mutex>
 
+#include "proto/ridgeline/serve.h"
 #include "ridgeline/v1/bfd.grpc.pb.h"
 #include "ridgeline/v1/system.grpc.pb.h"
 #include "ridgeline/version.h"
@@ -16,17 +17,6 @@ namespace ridgeline::bfd {
 namespace v1 = ridgeline::v1;
 
 namespace {
-
-template <typename F>
-grpc::Status on_core(boost::asio::io_context& io, F&& fn) {
-  auto done = std::make_shared<std::promise<grpc::Status>>();
-  auto result = done->get_future();
-  boost::asio::post(io, [done, fn = std::forward<F>(fn)]() mutable { done->set_value(fn()); });
-  if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "bfdd core did not answer");
-  }
-  return result.get();
-}
 
 std::optional<SessionKey> key_of(const v1::BfdSessionKey& k, std::string& error) {
   SessionKey key;
@@ -118,7 +108,7 @@ struct ApiServer::Services {
       auto key = key_of(req->key(), error);
       if (!key) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, error);
       if (req->client().empty()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no client name");
-      return on_core(io_, [&] {
+      return api::on_core(io_, "bfdd", [&] {
         std::string why;
         auto s = server_.add(req->client(), *key, req->profile(), why);
         if (!s) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, why);
@@ -132,7 +122,7 @@ struct ApiServer::Services {
       std::string error;
       auto key = key_of(req->key(), error);
       if (!key) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, error);
-      return on_core(io_, [&] {
+      return api::on_core(io_, "bfdd", [&] {
         server_.remove(req->client(), *key);
         return grpc::Status::OK;
       });
@@ -140,7 +130,7 @@ struct ApiServer::Services {
 
     grpc::Status ListSessions(grpc::ServerContext*, const v1::ListBfdSessionsRequest* req,
                               v1::ListBfdSessionsResponse* out) override {
-      return on_core(io_, [&] {
+      return api::on_core(io_, "bfdd", [&] {
         for (const auto& s : server_.sessions()) {
           if (!req->peer().empty() && s.key.peer.to_string() != req->peer()) continue;
           fill(s, *out->add_sessions());
@@ -157,7 +147,7 @@ struct ApiServer::Services {
                                grpc::ServerWriter<v1::BfdSessionEvent>* writer) override {
       auto queue = std::make_shared<EventQueue>();
       int id = 0;
-      auto s = on_core(io_, [&] {
+      auto s = api::on_core(io_, "bfdd", [&] {
         queue->push(v1::BfdSessionEvent{});  // first, an event without a session: the stream is live
         for (const auto& view : server_.sessions()) queue->push(to_proto({view, std::nullopt, false}));
         id = server_.watch([queue](const SessionEvent& e) { queue->push(to_proto(e)); });
@@ -209,28 +199,12 @@ ApiServer::~ApiServer() {
 }
 
 bool ApiServer::start(const std::string& run_dir, const std::string& tcp_listen, std::string& error) {
-  const std::string path = run_dir + "/bfdd.sock";
-  ::unlink(path.c_str());
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("unix:" + path, grpc::InsecureServerCredentials());
-  int tcp_port = 0;
-  if (!tcp_listen.empty()) builder.AddListeningPort(tcp_listen, grpc::InsecureServerCredentials(), &tcp_port);
-  builder.RegisterService(&services_->bfd);
-  builder.RegisterService(&services_->system);
-  server_ = builder.BuildAndStart();
-  if (!server_) {
-    error = "cannot serve the API on " + path + (tcp_listen.empty() ? "" : " and " + tcp_listen);
-    return false;
-  }
-  ::chmod(path.c_str(), 0660);
-  return true;
+  server_ = api::serve(run_dir + "/bfdd.sock", tcp_listen, {&services_->bfd, &services_->system}, error);
+  return server_ != nullptr;
 }
 
 void ApiServer::stop() {
-  if (server_) {
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
-    server_.reset();
-  }
+  api::shut_down(server_);
 }
 
 }  // namespace ridgeline::bfd

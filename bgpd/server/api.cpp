@@ -9,6 +9,7 @@
 #include "bgpd/server/peer.h"
 #include "bgpd/wire/names.h"
 #include "common/config/parser.h"
+#include "proto/ridgeline/serve.h"
 #include "ridgeline/v1/bgp.grpc.pb.h"
 #include "ridgeline/v1/fib.grpc.pb.h"
 #include "ridgeline/v1/system.grpc.pb.h"
@@ -19,18 +20,6 @@ namespace ridgeline::bgp {
 namespace v1 = ridgeline::v1;
 
 namespace {
-
-// Runs `fn` on the io thread and waits; UNAVAILABLE if the core does not answer.
-template <typename F>
-grpc::Status on_core(boost::asio::io_context& io, F&& fn) {
-  auto done = std::make_shared<std::promise<grpc::Status>>();
-  auto result = done->get_future();
-  boost::asio::post(io, [done, fn = std::forward<F>(fn)]() mutable { done->set_value(fn()); });
-  if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "bgpd core did not answer");
-  }
-  return result.get();
-}
 
 std::string afi_name(config::Afi afi) {
   return afi == config::Afi::Ipv4Unicast ? "ipv4-unicast" : "ipv6-unicast";
@@ -164,7 +153,7 @@ struct ApiServer::Services {
     Bgp(boost::asio::io_context& io, Speaker& speaker) : io_(io), speaker_(speaker) {}
 
     grpc::Status GetSummary(grpc::ServerContext*, const v1::GetSummaryRequest*, v1::GetSummaryResponse* out) override {
-      return on_core(io_, [&] {
+      return api::on_core(io_, "bgpd", [&] {
         const auto& b = *speaker_.config().bgp;
         out->set_local_as(b.asn);
         out->set_router_id(IpAddress::v4(speaker_.router_id()).to_string());
@@ -180,7 +169,7 @@ struct ApiServer::Services {
 
     grpc::Status ListNeighbors(grpc::ServerContext*, const v1::ListNeighborsRequest* req,
                                v1::ListNeighborsResponse* out) override {
-      return on_core(io_, [&] {
+      return api::on_core(io_, "bgpd", [&] {
         bool found = req->address().empty();
         for (const auto& p : speaker_.peers()) {
           if (!req->address().empty() && p.name != req->address()) continue;
@@ -196,7 +185,7 @@ struct ApiServer::Services {
       RouteFilter f;
       if (auto s = parse_filter(*req, f); !s.ok()) return s;
       std::vector<v1::Route> routes;
-      grpc::Status s = on_core(io_, [&] { return collect(*req, f, routes); });
+      grpc::Status s = api::on_core(io_, "bgpd", [&] { return collect(*req, f, routes); });
       if (!s.ok()) return s;
       for (const auto& r : routes) {
         if (!writer->Write(r)) break;
@@ -209,7 +198,7 @@ struct ApiServer::Services {
       if (req->kind() != v1::ClearNeighborRequest::HARD) {
         return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "soft clear is not implemented yet");
       }
-      return on_core(io_, [&] {
+      return api::on_core(io_, "bgpd", [&] {
         if (!speaker_.clear_peer(req->address()))
           return grpc::Status(grpc::StatusCode::NOT_FOUND, "no neighbor " + req->address());
         out->set_cleared(1);
@@ -431,29 +420,13 @@ ApiServer::~ApiServer() {
 }
 
 bool ApiServer::start(const std::string& run_dir, const std::string& tcp_listen, std::string& error) {
-  const std::string path = run_dir + "/bgpd.sock";
-  ::unlink(path.c_str());
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("unix:" + path, grpc::InsecureServerCredentials());
-  int tcp_port = 0;
-  if (!tcp_listen.empty()) builder.AddListeningPort(tcp_listen, grpc::InsecureServerCredentials(), &tcp_port);
-  builder.RegisterService(&services_->bgp);
-  builder.RegisterService(&services_->system);
-  builder.RegisterService(&services_->fib);
-  server_ = builder.BuildAndStart();
-  if (!server_) {
-    error = "cannot serve the API on " + path + (tcp_listen.empty() ? "" : " and " + tcp_listen);
-    return false;
-  }
-  ::chmod(path.c_str(), 0660);
-  return true;
+  server_ =
+      api::serve(run_dir + "/bgpd.sock", tcp_listen, {&services_->bgp, &services_->system, &services_->fib}, error);
+  return server_ != nullptr;
 }
 
 void ApiServer::stop() {
-  if (server_) {
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
-    server_.reset();
-  }
+  api::shut_down(server_);
 }
 
 }  // namespace ridgeline::bgp

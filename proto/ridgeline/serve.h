@@ -1,0 +1,54 @@
+#pragma once
+// What both daemons' API servers share: serving services on RUN_DIR/NAME.sock (mode 0660, and
+// TCP only where asked), and carrying a call out on the daemon's core thread.
+#include <grpcpp/grpcpp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+#include <initializer_list>
+#include <memory>
+#include <string>
+
+#include "common/asio.h"
+
+namespace ridgeline::api {
+
+inline std::unique_ptr<grpc::Server> serve(const std::string& socket_path, const std::string& tcp_listen,
+                                           std::initializer_list<grpc::Service*> services, std::string& error) {
+  ::unlink(socket_path.c_str());
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix:" + socket_path, grpc::InsecureServerCredentials());
+  int tcp_port = 0;
+  if (!tcp_listen.empty()) builder.AddListeningPort(tcp_listen, grpc::InsecureServerCredentials(), &tcp_port);
+  for (auto* s : services) builder.RegisterService(s);
+  auto server = builder.BuildAndStart();
+  if (!server) {
+    error = "cannot serve the API on " + socket_path + (tcp_listen.empty() ? "" : " and " + tcp_listen);
+    return nullptr;
+  }
+  ::chmod(socket_path.c_str(), 0660);
+  return server;
+}
+
+inline void shut_down(std::unique_ptr<grpc::Server>& server) {
+  if (!server) return;
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  server.reset();
+}
+
+// Runs `fn` (returning a grpc::Status) on the core's io_context thread and waits for it;
+// UNAVAILABLE if the core does not answer within 10 s.
+template <typename F>
+grpc::Status on_core(boost::asio::io_context& io, const char* daemon, F&& fn) {
+  auto done = std::make_shared<std::promise<grpc::Status>>();
+  auto result = done->get_future();
+  boost::asio::post(io, [done, fn = std::forward<F>(fn)]() mutable { done->set_value(fn()); });
+  if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(daemon) + " core did not answer");
+  }
+  return result.get();
+}
+
+}  // namespace ridgeline::api
