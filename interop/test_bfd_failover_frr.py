@@ -7,7 +7,7 @@ range, so bgpd asks bfdd for each dynamic neighbor's session.
 Freezing one node (SIGSTOP of its bgpd and bfdd) must take its next hop out of the kernel route
 within the detection time + 50 ms, with the BGP session closed by Cease/10 (RFC 9384); thawing it
 brings it back. Restarting bfdd does not reset a BGP session, and bgpd registers its sessions
-with the new bfdd.
+with the new bfdd; a restarted bgpd registers them again too.
 """
 import json
 import os
@@ -145,6 +145,16 @@ class BfdFailover(unittest.TestCase):
                            on_timeout=lambda: bfd.rlsh("show bfd peers") + bfd.logs() + gw.logs())
                 self.assertEqual(established(), before, "no BGP session was reset by bfdd going away")
                 self.assertEqual(gateways(lab.gw), both)
+
+            # bgpd restarts: its references went with its stream; the new one asks again.
+            gw.proc.send_signal(signal.SIGTERM)
+            gw.proc.wait(timeout=20)
+            wait_until("bfdd to drop the sessions bgpd held", lambda: bfd.peers() == [], timeout=10, on_timeout=bfd.logs)
+            gw = lab.start_bgpd(GATEWAY_CONF, fib=True)
+            wait_until("the restarted bgpd's sessions Up in bfdd", bfd_up_for_bgpd, timeout=60,
+                       on_timeout=lambda: bfd.rlsh("show bfd peers") + gw.logs())
+            wait_until("the service over both nodes again", lambda: gateways(lab.gw) == both, timeout=60,
+                       on_timeout=gw.logs)
 
 
 if __name__ == "__main__":

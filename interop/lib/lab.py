@@ -75,6 +75,12 @@ class Lab:
             # A fixed address: otherwise the bridge takes its lowest port's, and changes it as nodes
             # are added, leaving the nodes' ARP caches pointing at an address nobody has.
             self.ip(self.gw, "link", "add", "br0", "address", "02:52:4c:00:00:01", "type", "bridge")
+            # A bridge with a set address has no carrier until a port forwards: a veth port (its
+            # other end up, unused) keeps it up before, and without, nodes.
+            self.ip(self.gw, "link", "add", "brport0", "type", "veth", "peer", "name", "brport1")
+            self.ip(self.gw, "link", "set", "brport0", "master", "br0")
+            self.ip(self.gw, "link", "set", "brport1", "up")
+            self.ip(self.gw, "link", "set", "brport0", "up")
             self.ip(self.gw, "link", "set", "br0", "up")
             self.ip(self.gw, "addr", "add", f"{self.gw_addr}/24", "dev", "br0")
             self.ip(self.gw, "-6", "addr", "add", f"2001:db8:1::{self.gw_addr.split('.')[-1]}/64", "dev", "br0", "nodad")

@@ -206,6 +206,24 @@ TEST_F(Pair, SilenceForTheDetectionTimeTakesTheSessionDown) {
   EXPECT_EQ(a.state(), State::Up);
 }
 
+TEST_F(Pair, InitTimesOutToDownWhenThePeerFallsSilent) {
+  // a hears b's Down and goes Init; then b is gone before a hears from it again.
+  Actions xa, xb;
+  b.on_timer(t, xb);
+  a_to_b = false;
+  deliver(xa, xb);
+  ASSERT_EQ(a.state(), State::Init);
+  b_to_a = false;
+  const auto detect = a.detection_time();
+  ASSERT_GT(detect, Micros(0));
+  run_until(t + detect - 1ms);
+  EXPECT_EQ(a.state(), State::Init);
+  run_until(t + 2ms);
+  EXPECT_EQ(a.state(), State::Down);
+  EXPECT_EQ(a.local_diag(), Diag::ControlDetectionTimeExpired);
+  EXPECT_EQ(a.counters().down, 0u);  // never was Up
+}
+
 TEST_F(Pair, APeersAdminDownIsNotAFailure) {
   bring_up();
   Actions out;
