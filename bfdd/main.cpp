@@ -13,6 +13,7 @@
 #include "common/asio.h"
 #include "common/config/parser.h"
 #include "common/daemon_options.h"
+#include "common/signals.h"
 #include "ridgeline/version.h"
 
 int main(int argc, char** argv) {
@@ -45,20 +46,8 @@ int main(int argc, char** argv) {
   }
   spdlog::info("bfdd {} running: {} configured sessions, API on {}/bfdd.sock", ridgeline::kVersion,
                parsed.config.bfd ? parsed.config.bfd->peers.size() : 0, options.run_dir);
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
-                                                                             int sig) {
-    if (ec) return;
-    if (sig == SIGHUP) {
-      spdlog::warn("SIGHUP: configuration reload is not implemented yet; the running config stays");
-      signals.async_wait(on_signal);
-      return;
-    }
-    spdlog::info("signal {}: stopping (AdminDown to every peer)", sig);
-    server.stop();
-    boost::asio::post(io, [&] { io.stop(); });
-  };
-  signals.async_wait(on_signal);
+  // AdminDown to every peer before the loop ends.
+  ridgeline::StopSignals signals(io, [&] { server.stop(); });
   std::thread bfd_thread([&] { io.run(); });
   bfd_thread.join();
   api.stop();

@@ -14,6 +14,7 @@
 #include "common/asio.h"
 #include "common/config/parser.h"
 #include "common/daemon_options.h"
+#include "common/signals.h"
 #include "fib/link_monitor.h"
 #include "fib/netlink_kernel.h"
 #include "fib/writer.h"
@@ -114,21 +115,8 @@ int main(int argc, char** argv) {
   spdlog::info("bgpd {} running: AS {}, API on {}/bgpd.sock", ridgeline::kVersion, parsed.config.bgp->asn,
                options.run_dir);
 
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
-                                                                             int sig) {
-    if (ec) return;
-    if (sig == SIGHUP) {
-      spdlog::warn("SIGHUP: configuration reload is not implemented yet; the running config stays");
-      signals.async_wait(on_signal);
-      return;
-    }
-    spdlog::info("signal {}: stopping", sig);
-    speaker.stop();
-    // Let the NOTIFICATIONs go out, then stop the loop.
-    boost::asio::post(io, [&] { io.stop(); });
-  };
-  signals.async_wait(on_signal);
+  // Stops the sessions; the NOTIFICATIONs go out before the loop ends.
+  ridgeline::StopSignals signals(io, [&] { speaker.stop(); });
   io.run();
   if (bfd) bfd->stop();
   api.stop();

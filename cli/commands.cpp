@@ -36,6 +36,21 @@ std::string json(const google::protobuf::Message& m) {
   return out;
 }
 
+// A server stream read to the end: its messages, or the status it failed with.
+template <typename Message, typename Reader>
+grpc::Status read_all(Reader& reader, std::vector<Message>& out) {
+  for (Message m; reader->Read(&m);) out.push_back(m);
+  return reader->Finish();
+}
+
+// Streamed messages in JSON: an array of their canonical mappings.
+template <typename Message>
+void print_json_array(const std::vector<Message>& items, std::ostream& out) {
+  out << "[";
+  for (size_t i = 0; i < items.size(); ++i) out << (i ? ",\n" : "\n") << json(items[i]);
+  out << "\n]\n";
+}
+
 std::string uptime(int64_t s) {
   if (s >= 86400) return fmt::format("{}d{:02}h{:02}m", s / 86400, s / 3600 % 24, s / 60 % 60);
   return fmt::format("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
@@ -263,13 +278,10 @@ struct Shell::Impl {
     auto ctx = context();
     auto reader = fib_stub().ListRoutes(ctx.get(), req);
     std::vector<v1::FibRoute> routes;
-    for (v1::FibRoute r; reader->Read(&r);) routes.push_back(r);
-    auto s = reader->Finish();
+    auto s = read_all(reader, routes);
     if (!s.ok()) return failed(s, err);
     if (as_json) {
-      out << "[";
-      for (size_t i = 0; i < routes.size(); ++i) out << (i ? ",\n" : "\n") << json(routes[i]);
-      out << "\n]\n";
+      print_json_array(routes, out);
       return 0;
     }
     // As FRR's `show ip route bgp`, with the nexthop group of each route.
@@ -295,13 +307,10 @@ struct Shell::Impl {
     auto ctx = context();
     auto reader = bgp_stub().ListRoutes(ctx.get(), req);
     std::vector<v1::Route> routes;
-    for (v1::Route r; reader->Read(&r);) routes.push_back(r);
-    auto s = reader->Finish();
+    auto s = read_all(reader, routes);
     if (!s.ok()) return failed(s, err);
     if (as_json) {
-      out << "[";
-      for (size_t i = 0; i < routes.size(); ++i) out << (i ? ",\n" : "\n") << json(routes[i]);
-      out << "\n]\n";
+      print_json_array(routes, out);
       return 0;
     }
     if (!req.prefix().empty() && !req.longer_prefixes() && req.table() == v1::ListRoutesRequest::LOC_RIB) {

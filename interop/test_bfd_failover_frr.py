@@ -17,7 +17,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from lab import Lab, main, sh, wait_until  # noqa: E402
+from lab import Lab, kernel_gateways, main, sh, wait_until  # noqa: E402
 
 GATEWAY_CONF = """hostname gw
 router bgp 64512
@@ -70,18 +70,6 @@ SERVICE = "10.0.1.100"
 DETECT = 0.9
 
 
-def gateways(ns):
-    routes = json.loads(sh("ip", "-n", ns, "-j", "route", "show", SERVICE, capture=True).stdout or "[]")
-    if not routes or "nhid" not in routes[0]:
-        return []
-    group = json.loads(sh("ip", "-n", ns, "-j", "nexthop", "show", "id", str(routes[0]["nhid"]), capture=True).stdout)
-    out = []
-    for m in group[0].get("group", []):
-        nh = json.loads(sh("ip", "-n", ns, "-j", "nexthop", "show", "id", str(m["id"]), capture=True).stdout)
-        out.append(nh[0]["gateway"])
-    return sorted(out)
-
-
 class BfdFailover(unittest.TestCase):
     def test_frozen_node_leaves_the_kernel_route_within_detection_time(self):
         with Lab("bfdfo") as lab:
@@ -92,7 +80,7 @@ class BfdFailover(unittest.TestCase):
                 lab.start_frr(name, NODE_BGP.format(name=name, asn=asn, addr=node["addr"]))
                 lab.start_frr_bfdd(name, NODE_BFD.format(name=name))
             both = ["10.0.1.11", "10.0.1.12"]
-            wait_until("the service over both nodes in the kernel", lambda: gateways(lab.gw) == both, timeout=60,
+            wait_until("the service over both nodes in the kernel", lambda: kernel_gateways(lab.gw, SERVICE) == both, timeout=60,
                        on_timeout=lambda: gw.rlsh("show bgp summary") + gw.logs())
 
             def bfd_up_for_bgpd():
@@ -110,7 +98,7 @@ class BfdFailover(unittest.TestCase):
             for p in (n2["frr"], n2["bfdd"]):
                 p.send_signal(signal.SIGSTOP)
             try:
-                wait_until("10.0.1.12 out of the kernel route", lambda: gateways(lab.gw) == ["10.0.1.11"], timeout=10,
+                wait_until("10.0.1.12 out of the kernel route", lambda: kernel_gateways(lab.gw, SERVICE) == ["10.0.1.11"], timeout=10,
                            interval=0.005, on_timeout=lambda: bfd.logs() + gw.logs())
                 elapsed = time.monotonic() - frozen
                 print(f"\nfailover: 10.0.1.12 left the kernel route {elapsed * 1000:.0f} ms after the freeze "
@@ -122,11 +110,11 @@ class BfdFailover(unittest.TestCase):
                 wait_until("the Cease/10 in bgpd's log", lambda: "BFD Down (6/10)" in gw.log_text(), timeout=5,
                            on_timeout=gw.logs)
                 self.assertIn("10.0.1.12: sent NOTIFICATION Cease/BFD Down (6/10)", gw.log_text())
-                self.assertEqual(gateways(lab.gw), ["10.0.1.11"])
+                self.assertEqual(kernel_gateways(lab.gw, SERVICE), ["10.0.1.11"])
             finally:
                 for p in (n2["frr"], n2["bfdd"]):
                     p.send_signal(signal.SIGCONT)
-            wait_until("10.0.1.12 back in the kernel route", lambda: gateways(lab.gw) == both, timeout=60,
+            wait_until("10.0.1.12 back in the kernel route", lambda: kernel_gateways(lab.gw, SERVICE) == both, timeout=60,
                        on_timeout=lambda: gw.rlsh("show bgp summary") + gw.logs())
             wait_until("BFD Up again for both", bfd_up_for_bgpd, timeout=30, on_timeout=bfd.logs)
 
@@ -144,7 +132,7 @@ class BfdFailover(unittest.TestCase):
                 wait_until(f"bgpd to register again after a bfdd {how.name}", bfd_up_for_bgpd, timeout=30,
                            on_timeout=lambda: bfd.rlsh("show bfd peers") + bfd.logs() + gw.logs())
                 self.assertEqual(established(), before, "no BGP session was reset by bfdd going away")
-                self.assertEqual(gateways(lab.gw), both)
+                self.assertEqual(kernel_gateways(lab.gw, SERVICE), both)
 
             # bgpd restarts: its references went with its stream; the new one asks again.
             gw.proc.send_signal(signal.SIGTERM)
@@ -153,7 +141,7 @@ class BfdFailover(unittest.TestCase):
             gw = lab.start_bgpd(GATEWAY_CONF, fib=True)
             wait_until("the restarted bgpd's sessions Up in bfdd", bfd_up_for_bgpd, timeout=60,
                        on_timeout=lambda: bfd.rlsh("show bfd peers") + gw.logs())
-            wait_until("the service over both nodes again", lambda: gateways(lab.gw) == both, timeout=60,
+            wait_until("the service over both nodes again", lambda: kernel_gateways(lab.gw, SERVICE) == both, timeout=60,
                        on_timeout=gw.logs)
 
 

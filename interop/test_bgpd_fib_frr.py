@@ -23,7 +23,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from lab import Lab, main, sh, wait_until  # noqa: E402
+from lab import Lab, kernel_gateways, main, sh, wait_until  # noqa: E402
 
 GATEWAY_CONF = """hostname gw
 router bgp 64512
@@ -86,18 +86,7 @@ class Kernel:
         return g[0] if g else None
 
     def gateways(self, prefix):
-        """The gateways of a route, following its group; None when absent."""
-        r = self.routes().get(prefix)
-        if not r or "nhid" not in r:
-            return None
-        g = self.group(r["nhid"])
-        if not g or "group" not in g:
-            return None
-        out = []
-        for m in g["group"]:
-            nh = self.group(m["id"])
-            out.append(nh.get("gateway") if nh else None)
-        return sorted(out)
+        return kernel_gateways(self.ns, prefix)
 
 
 class Watch(threading.Thread):

@@ -4,13 +4,12 @@ same /32 over iBGP: n1 and n3 with LOCAL_PREF 200, n2 with 100. Only the 200 pat
 in the kernel (one group of n1 and n3). Then an inbound route-map on the gateway sets
 local-preference 300 for n2's announcements (community 64500:2): after a restart of bgpd with it, n2 alone is installed.
 """
-import json
 import os
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from lab import Lab, main, sh, wait_until  # noqa: E402
+from lab import Lab, kernel_gateways, main, wait_until  # noqa: E402
 
 GATEWAY_CONF = """hostname gw
 router bgp 64512
@@ -54,18 +53,6 @@ exit
 SERVICE = "10.0.1.100"
 
 
-def kernel_gateways(ns):
-    routes = json.loads(sh("ip", "-n", ns, "-j", "route", "show", SERVICE, capture=True).stdout or "[]")
-    if not routes or "nhid" not in routes[0]:
-        return []
-    group = json.loads(sh("ip", "-n", ns, "-j", "nexthop", "show", "id", str(routes[0]["nhid"]), capture=True).stdout)
-    out = []
-    for m in group[0].get("group", []):
-        nh = json.loads(sh("ip", "-n", ns, "-j", "nexthop", "show", "id", str(m["id"]), capture=True).stdout)
-        out.append(nh[0]["gateway"])
-    return sorted(out)
-
-
 class IbgpLocalPref(unittest.TestCase):
     def test_only_the_highest_local_pref_is_installed_and_a_route_map_overrides_it(self):
         with Lab("ibgplp") as lab:
@@ -84,13 +71,13 @@ class IbgpLocalPref(unittest.TestCase):
             prefs = sorted(int(p.get("localPref", 0)) for p in route["paths"])
             self.assertEqual(prefs, [100, 200, 200])
             wait_until("the kernel route via the LOCAL_PREF 200 nodes only",
-                       lambda: kernel_gateways(lab.gw) == ["10.0.1.11", "10.0.1.13"], timeout=20, on_timeout=gw.logs)
+                       lambda: kernel_gateways(lab.gw, SERVICE) == ["10.0.1.11", "10.0.1.13"], timeout=20, on_timeout=gw.logs)
 
             # The gateway's own policy wins: n2's paths get local-preference 300.
             gw.proc.terminate()
             gw.proc.wait(timeout=20)
             gw = lab.start_bgpd(GATEWAY_CONF.format(route_map="neighbor NODES route-map PREFER-N2 in"), fib=True)
-            wait_until("the kernel route via n2 alone", lambda: kernel_gateways(lab.gw) == ["10.0.1.12"], timeout=60,
+            wait_until("the kernel route via n2 alone", lambda: kernel_gateways(lab.gw, SERVICE) == ["10.0.1.12"], timeout=60,
                        on_timeout=lambda: gw.rlsh("show ip bgp 10.0.1.100/32") + gw.logs())
             route = gw.route(f"{SERVICE}/32")
             best = [p for p in route["paths"] if p.get("best")]

@@ -2,13 +2,12 @@
 """IPv6: FRR nodes announce /128s over MP-BGP sessions on IPv6 through a listen range; bgpd keeps
 one ECMP route via the nodes' global next hops (issue: bgpd, IPv4 and IPv6 unicast), and the kernel
 gets an IPv6 ECMP route through one nexthop group of the global next hops (issue: fib)."""
-import json
 import os
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from lab import Lab, main, sh, wait_until  # noqa: E402
+from lab import Lab, kernel_gateways, main, sh, wait_until  # noqa: E402
 
 GATEWAY_CONF = """router bgp 64512
  bgp router-id 10.0.1.1
@@ -58,23 +57,8 @@ class Ipv6WithFrr(unittest.TestCase):
             text = gw.rlsh("show bgp ipv6")
             self.assertIn("2001:db8:100::5/128", text)
 
-            def kernel_gateways():
-                routes = json.loads(sh("ip", "-n", lab.gw, "-6", "-j", "route", "show", "proto", "bgp",
-                                       capture=True).stdout or "[]")
-                r = next((r for r in routes if r["dst"] == "2001:db8:100::5"), None)
-                if not r or "nhid" not in r:
-                    return None
-                group = json.loads(sh("ip", "-n", lab.gw, "-j", "nexthop", "show", "id", str(r["nhid"]),
-                                      capture=True).stdout)[0]
-                out = []
-                for m in group.get("group", []):
-                    nh = json.loads(sh("ip", "-n", lab.gw, "-j", "nexthop", "show", "id", str(m["id"]),
-                                       capture=True).stdout)[0]
-                    out.append(nh["gateway"])
-                return sorted(out)
-
             wait_until("the kernel's IPv6 ECMP route via both global next hops",
-                       lambda: kernel_gateways() == ["2001:db8:1::11", "2001:db8:1::12"], timeout=20,
+                       lambda: kernel_gateways(lab.gw, "2001:db8:100::5") == ["2001:db8:1::11", "2001:db8:1::12"], timeout=20,
                        on_timeout=lambda: sh("ip", "-n", lab.gw, "-6", "route", capture=True).stdout + gw.logs())
             shown = gw.json("show ipv6 route bgp")
             self.assertEqual([r["prefix"] for r in shown], ["2001:db8:100::5/128"])

@@ -149,75 +149,81 @@ class Lab:
         self.procs.append(p)
         return p
 
-    def start_bgpd(self, config_text, name="gw", extra=(), fib=False):
-        """bgpd in the gateway namespace; with fib=True it programs that namespace's kernel. A second
-        start with the same name is a restart: same run dir, a new log file."""
+    def _start_ours(self, daemon, config_text, name, args, cls):
+        """One of our daemons in the gateway namespace; bgpd and bfdd of one gateway share a run dir
+        (and so the sockets rlsh finds). A second start with the same name is a restart."""
         run = self.path(name, "run", "x")[:-2]
         conf = self.path(name, "ridgeline.conf")
         with open(conf, "w") as f:
             f.write(config_text)
-        log = self.path(name, f"bgpd{len(self.procs)}.log")
-        argv = [os.path.join(BUILD_BIN, "bgpd"), "-f", conf, "--run-dir", run, "--log-level", "debug", *extra]
-        if not fib:
-            argv.append("--no-fib")
+        log = self.path(name, f"{daemon}{len(self.procs)}.log")
+        argv = [os.path.join(BUILD_BIN, daemon), "-f", conf, "--run-dir", run, "--log-level", "debug", *args]
         proc = self.spawn(self.gw, argv, log)
-        gw = Gateway(self, run, log, proc)
-        wait_until("bgpd to serve its API", lambda: proc.poll() is None and os.path.exists(os.path.join(run, "bgpd.sock")),
-                   timeout=20, on_timeout=gw.logs)
-        return gw
+        d = cls(self, run, log, proc)
+        wait_until(f"{daemon} to serve its API",
+                   lambda: proc.poll() is None and os.path.exists(os.path.join(run, f"{daemon}.sock")), timeout=20,
+                   on_timeout=d.logs)
+        return d
 
-    def start_frr(self, node, config_text):
-        """FRR's bgpd in a node namespace, without zebra, with its own pid and vty socket dirs."""
+    def start_bgpd(self, config_text, name="gw", extra=(), fib=False):
+        """bgpd in the gateway namespace; with fib=True it programs that namespace's kernel."""
+        return self._start_ours("bgpd", config_text, name, [*extra] + ([] if fib else ["--no-fib"]), Gateway)
+
+    def start_bfdd(self, config_text, name="gw", extra=()):
+        """Our bfdd in the gateway namespace."""
+        return self._start_ours("bfdd", config_text, name, [*extra], Bfdd)
+
+    def _start_frr_daemon(self, node, daemon, config_text, args):
+        """An FRR daemon in a node namespace, without zebra or systemd, with its config, pid, log and
+        vty socket in the node's own directory (shared by that node's FRR daemons)."""
         d = self.path(node, "frr", "x")[:-2]
         os.chmod(d, 0o777)
-        conf = os.path.join(d, "frr.conf")
+        conf = os.path.join(d, f"{daemon}.conf")
         with open(conf, "w") as f:
             f.write(config_text)
-        ns = self.nodes[node]["ns"]
-        log = os.path.join(d, "bgpd.log")
-        p = self.spawn(ns, ["/usr/lib/frr/bgpd", "-f", conf, "-i", os.path.join(d, "bgpd.pid"), "-Z", "-S",
-                            "-P", "0", "--vty_socket", d, "-z", os.path.join(d, "zserv.api"),
-                            "--log", f"file:{log}"], os.path.join(d, "stdout.log"))
-        self.nodes[node]["frr"] = p
+        log = os.path.join(d, f"{daemon}.log")
+        p = self.spawn(self.nodes[node]["ns"],
+                       [f"/usr/lib/frr/{daemon}", "-f", conf, "-i", os.path.join(d, f"{daemon}.pid"), "-P", "0",
+                        "--vty_socket", d, "-z", os.path.join(d, "zserv.api"), *args, "--log", f"file:{log}"],
+                       os.path.join(d, f"{daemon}-stdout.log"))
         self.nodes[node]["frr_dir"] = d
+        return p
+
+    def start_frr(self, node, config_text):
+        """FRR's bgpd in a node namespace (-Z: no zebra)."""
+        p = self._start_frr_daemon(node, "bgpd", config_text, ["-Z", "-S"])
+        self.nodes[node]["frr"] = p
         return p
 
     def start_frr_bfdd(self, node, config_text):
-        """FRR's bfdd in a node namespace, without zebra; its vty socket beside the node's bgpd's."""
+        """FRR's bfdd in a node namespace, beside the node's bgpd."""
         d = self.path(node, "frr", "x")[:-2]
-        os.chmod(d, 0o777)
-        conf = os.path.join(d, "bfdd.conf")
-        with open(conf, "w") as f:
-            f.write(config_text)
-        ns = self.nodes[node]["ns"]
-        log = os.path.join(d, "bfdd.log")
-        p = self.spawn(ns, ["/usr/lib/frr/bfdd", "-f", conf, "-i", os.path.join(d, "bfdd.pid"), "-P", "0",
-                            "--vty_socket", d, "-z", os.path.join(d, "zserv.api"),
-                            "--bfdctl", os.path.join(d, "bfdd.sock"), "--log", f"file:{log}"],
-                       os.path.join(d, "bfdd-stdout.log"))
+        p = self._start_frr_daemon(node, "bfdd", config_text, ["--bfdctl", os.path.join(d, "bfdd.sock")])
         self.nodes[node]["bfdd"] = p
-        self.nodes[node]["frr_dir"] = d
         return p
-
-    def start_bfdd(self, config_text, name="gw", extra=()):
-        """Our bfdd in the gateway namespace; its socket in the same run dir as bgpd's."""
-        run = self.path(name, "run", "x")[:-2]
-        conf = self.path(name, "ridgeline.conf")
-        with open(conf, "w") as f:
-            f.write(config_text)
-        log = self.path(name, f"bfdd{len(self.procs)}.log")
-        argv = [os.path.join(BUILD_BIN, "bfdd"), "-f", conf, "--run-dir", run, "--log-level", "debug", *extra]
-        proc = self.spawn(self.gw, argv, log)
-        d = Bfdd(self, run, log, proc)
-        wait_until("bfdd to serve its API", lambda: proc.poll() is None and os.path.exists(os.path.join(run, "bfdd.sock")),
-                   timeout=20, on_timeout=d.logs)
-        return d
 
     def vtysh(self, node, command):
         n = self.nodes[node]
         r = sh("ip", "netns", "exec", n["ns"], "vtysh", "--vty_socket", n["frr_dir"], "-c", command,
                check=False, capture=True)
         return r.stdout
+
+
+def kernel_gateways(ns, prefix):
+    """The gateways of a kernel route in namespace `ns`, following its nexthop group; [] if absent."""
+    family = "-6" if ":" in prefix else "-4"
+    routes = json.loads(sh("ip", "-n", ns, family, "-j", "route", "show", prefix, capture=True, check=False).stdout
+                        or "[]")
+    if not routes or "nhid" not in routes[0]:
+        return []
+    group = json.loads(sh("ip", "-n", ns, "-j", "nexthop", "show", "id", str(routes[0]["nhid"]), capture=True,
+                          check=False).stdout or "[]")
+    out = []
+    for m in (group[0].get("group", []) if group else []):
+        nh = json.loads(sh("ip", "-n", ns, "-j", "nexthop", "show", "id", str(m["id"]), capture=True,
+                           check=False).stdout or "[]")
+        out.append(nh[0].get("gateway") if nh else None)
+    return sorted(out, key=str)
 
 
 class Gateway:
