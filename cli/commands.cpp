@@ -51,6 +51,11 @@ void print_json_array(const std::vector<Message>& items, std::ostream& out) {
   out << "\n]\n";
 }
 
+std::string to_lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 std::string uptime(int64_t s) {
   if (s >= 86400) return fmt::format("{}d{:02}h{:02}m", s / 86400, s / 3600 % 24, s / 60 % 60);
   return fmt::format("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
@@ -365,6 +370,53 @@ struct Shell::Impl {
     return 0;
   }
 
+  // show bgp services [ADDR]: per service IP, who announces it (with BFD) and what the kernel holds.
+  int services(const std::string& address, bool as_json, std::ostream& out, std::ostream& err) {
+    v1::ListServicesRequest req;
+    req.set_prefix(address);
+    auto ctx = context();
+    auto reader = bgp_stub().ListServices(ctx.get(), req);
+    std::vector<v1::Service> services;
+    auto s = read_all(reader, services);
+    if (!s.ok()) return failed(s, err);
+    if (as_json) {
+      print_json_array(services, out);
+      return 0;
+    }
+    if (services.empty()) {
+      out << (address.empty() ? "No service routes (/32 or /128) in the BGP table\n" : "% Service not in table\n");
+      return 0;
+    }
+    for (const auto& v : services) {
+      std::string kernel = "not in the kernel";
+      if (v.installed())
+        kernel = fmt::format("in the kernel via {} next hop{} (nhid {})", v.kernel_next_hops_size(),
+                             v.kernel_next_hops_size() == 1 ? "" : "s", v.group_id());
+      out << fmt::format("{}  {}, changed {} ago\n", v.prefix(), kernel, uptime(v.changed_seconds_ago()));
+      std::vector<std::string> want(v.rib_next_hops().begin(), v.rib_next_hops().end());
+      std::vector<std::string> have(v.kernel_next_hops().begin(), v.kernel_next_hops().end());
+      std::sort(want.begin(), want.end());
+      std::sort(have.begin(), have.end());
+      if (want != have)
+        out << fmt::format("  ! the RIB wants {} (the FIB write is pending or failed: see `show fib status`)\n",
+                           want.empty() ? "no route" : fmt::format("{}", fmt::join(want, ", ")));
+      out << fmt::format("  communities {}  large-communities {}  local-pref {}\n",
+                         v.communities_size() ? fmt::format("{}", fmt::join(v.communities(), " ")) : "-",
+                         v.large_communities_size() ? fmt::format("{}", fmt::join(v.large_communities(), " ")) : "-",
+                         v.has_local_pref() ? std::to_string(v.local_pref()) : "-");
+      out << fmt::format("  {:<28} {:<28} {:<10} {}\n", "Announced by", "Next hop", "BFD", "Path");
+      for (const auto& p : v.peers()) {
+        const std::string bfd = p.bfd().empty() ? "-" : p.bfd() == "AdminDown" ? "shutdown" : to_lower(p.bfd());
+        std::string path = p.best() ? "best" : p.multipath() ? "multipath" : "not used: " + p.reason();
+        if (p.multipath() && p.best()) path = "best, multipath";
+        if (p.stale()) path += ", stale";
+        if (!p.eligible()) path += ", next hop unusable";
+        out << fmt::format("  {:<28} {:<28} {:<10} {}\n", p.peer(), p.next_hop(), bfd, path);
+      }
+    }
+    return 0;
+  }
+
   int clear(const std::string& address, std::ostream& err) {
     v1::ClearNeighborRequest req;
     req.set_address(address);
@@ -388,6 +440,8 @@ int Shell::run(const std::string& line, std::ostream& out, std::ostream& err) {
     return 0;
   }
   if (is(0, "show") && is(1, "bgp") && is(2, "summary") && w.size() == 3) return impl_->summary(as_json, out, err);
+  if (is(0, "show") && is(1, "bgp") && is(2, "services") && w.size() <= 4)
+    return impl_->services(w.size() == 4 ? w[3] : "", as_json, out, err);
   if (is(0, "show") && is(1, "fib") && is(2, "status") && w.size() == 3) return impl_->fib_status(as_json, out, err);
   // show ip route bgp [PREFIX], show ipv6 route bgp [PREFIX]: the FIB as Ridgeline programmed it
   if (is(0, "show") && (is(1, "ip") || is(1, "ipv6")) && is(2, "route") && is(3, "bgp") && w.size() <= 5) {

@@ -58,6 +58,8 @@ class Prefix {
   Family family() const { return address_.family(); }
   const IpAddress& address() const { return address_; }
   uint8_t length() const { return length_; }
+  // A /32 or /128: one address (a MetalLB service IP).
+  bool is_host() const { return length_ == (address_.is_v4() ? 32 : 128); }
   bool contains(const Prefix& other) const;
   bool contains(const IpAddress& address) const;
   std::string to_string() const;

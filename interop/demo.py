@@ -3,12 +3,12 @@
 
 Each node announces two MetalLB-style service IPs (10.0.1.100/32 and 10.0.1.101/32) with
 community 64500:100 through the gateway's `bgp listen range`. The demo waits for convergence,
-shows what the gateway sees, stops one node and shows how long the gateway took to drop it,
-then tears the lab down (or, with --keep, leaves it running and says how to enter it).
+shows what the gateway sees, freezes one node and shows how long the gateway took to drop it,
+thaws it and waits for it to come back, then tears the lab down (or, with --keep, leaves it running and says how to enter it).
 
 The gateway runs Ridgeline's bgpd, which programs its kernel (each service becomes one route
 through a shared nexthop group), and bfdd, with BFD at 300 ms x 3 to every node (the nodes run
-FRR's bfdd). The failover shown is a node freezing (SIGSTOP): BFD notices within the detection
+FRR's zebra + bfdd + bgpd with `neighbor 10.0.1.1 bfd profile metallb`). The failover shown is a node freezing (SIGSTOP): BFD notices within the detection
 time, and the node's next hop leaves the shared group in place, one kernel write.
 """
 import argparse
@@ -45,14 +45,16 @@ bfd
 exit
 """
 
+# MetalLB's FRR mode: each node's FRR (zebra, bfdd, bgpd) peers with the gateway, with BFD
+# through a profile, and tags its service IPs with communities.
 NODE_BFD = """hostname {name}
 bfd
- peer 10.0.1.1
+ profile metallb
   receive-interval 300
   transmit-interval 300
   detect-multiplier 3
- !
-!
+ exit
+exit
 """
 
 NODE = """hostname {name}
@@ -63,21 +65,39 @@ router bgp {asn}
  neighbor 10.0.1.1 remote-as 64512
  neighbor 10.0.1.1 timers 3 9
  neighbor 10.0.1.1 timers connect 1
+ neighbor 10.0.1.1 bfd profile metallb
  address-family ipv4 unicast
   network 10.0.1.100/32 route-map SVC
   network 10.0.1.101/32 route-map SVC
  exit-address-family
+exit
 route-map SVC permit 10
  set community 64500:100
  set large-community 64500:1:2
+exit
 """
+
+SERVICES = ("10.0.1.100/32", "10.0.1.101/32")
+
+
+def show(gw, *commands):
+    """Prints what `rlsh -c ... -c ...` prints, with the command line first."""
+    print("gateway$ rlsh " + " ".join(f'-c "{c}"' for c in commands))
+    print(gw.rlsh(*commands))
+
+
+def kernel_routes(lab):
+    print("gateway$ ip route show " + " ; ip route show ".join(SERVICES) + " ; ip nexthop show")
+    print("".join(sh("ip", "-n", lab.gw, "route", "show", p, capture=True).stdout for p in SERVICES) +
+          sh("ip", "-n", lab.gw, "nexthop", "show", capture=True).stdout)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--keep", action="store_true", help="leave the lab running")
     args = ap.parse_args()
-    reason = require_root_and_tools("/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd")
+    reason = require_root_and_tools("/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd", "/usr/lib/frr/zebra",
+                                    nexthop_objects=True)
     if reason:
         print(f"demo lab skipped: {reason}")
         return 0
@@ -86,52 +106,59 @@ def main():
     try:
         bfd = lab.start_bfdd(GATEWAY)
         gw = lab.start_bgpd(GATEWAY, fib=True)
-        for i in range(3):
-            node = lab.add_node(f"node{i + 1}", 11 + i)
-            lab.start_frr(f"node{i + 1}", NODE.format(name=f"node{i + 1}", asn=64601 + i, addr=node["addr"]))
-            lab.start_frr_bfdd(f"node{i + 1}", NODE_BFD.format(name=f"node{i + 1}"))
         t0 = time.monotonic()
+        for i in range(3):
+            name = f"node{i + 1}"
+            node = lab.add_node(name, 11 + i)
+            lab.start_frr_node(name, NODE.format(name=name, asn=64601 + i, addr=node["addr"]),
+                               NODE_BFD.format(name=name))
         three = ["10.0.1.11", "10.0.1.12", "10.0.1.13"]
+
         def in_kernel(hops):
             routes = {r["prefix"]: sorted(n["gateway"] for n in r["nexthops"]) for r in gw.json("show ip route bgp")}
-            return all(routes.get(p) == hops for p in ("10.0.1.100/32", "10.0.1.101/32"))
+            return all(routes.get(p) == hops for p in SERVICES)
+
+        def bfd_up():
+            peers = bfd.peers()
+            return len(peers) == 3 and all(p["state"] == "Up" for p in peers)
 
         wait_until("both services on three nodes, in the kernel", lambda: in_kernel(three), timeout=90,
                    on_timeout=gw.logs)
+        wait_until("BFD Up to every node", bfd_up, timeout=30, on_timeout=bfd.logs)
         print(f"\nConverged in {time.monotonic() - t0:.1f} s.\n")
-        print("gateway# show bgp summary")
-        print(gw.rlsh("show bgp summary"))
-        print("gateway# show ip bgp")
-        print(gw.rlsh("show ip bgp"))
-        print("gateway# show ip bgp 10.0.1.100/32")
-        print(gw.rlsh("show ip bgp 10.0.1.100/32"))
-        print("gateway# show ip route bgp")
-        print(gw.rlsh("show ip route bgp"))
-        print("gateway$ ip route show proto bgp; ip nexthop show")
-        print(sh("ip", "-n", lab.gw, "route", "show", "proto", "bgp", capture=True).stdout +
-              sh("ip", "-n", lab.gw, "nexthop", "show", capture=True).stdout)
+        show(gw, "show bgp summary", "show bgp services", "show bfd peers brief")
+        kernel_routes(lab)
+        show(gw, "show ip route bgp")
 
-        wait_until("BFD Up to every node", lambda: all(p["state"] == "Up" for p in bfd.peers()) and
-                   len(bfd.peers()) == 3, timeout=30, on_timeout=bfd.logs)
-        print("gateway# show bfd peers brief")
-        print(bfd.rlsh("show bfd peers brief"))
-        print("Freezing node3 (SIGSTOP of its bgpd and bfdd) ...")
+        print("Freezing node3 (SIGSTOP of its zebra, bfdd and bgpd) ...")
+        daemons = list(lab.nodes["node3"]["daemons"].values())
         t1 = time.monotonic()
-        for p in (lab.nodes["node3"]["frr"], lab.nodes["node3"]["bfdd"]):
+        for p in daemons:
             p.send_signal(signal.SIGSTOP)
-        wait_until("node3 to leave both services in the kernel", lambda: in_kernel(three[:2]), timeout=30,
-                   interval=0.01, on_timeout=gw.logs)
-        print(f"node3 left every ECMP set in the kernel {1000 * (time.monotonic() - t1):.0f} ms after it froze "
+        try:
+            wait_until("node3 to leave both services in the kernel", lambda: in_kernel(three[:2]), timeout=30,
+                       interval=0.01, on_timeout=gw.logs)
+            took = time.monotonic() - t1
+        finally:
+            for p in daemons:
+                p.send_signal(signal.SIGCONT)
+        print(f"node3 left every ECMP set in the kernel {1000 * took:.0f} ms after it froze "
               "(BFD detection time 900 ms; one in-place group replace).\n")
-        print("gateway# show ip route bgp")
-        print(gw.rlsh("show ip route bgp"))
-        print("gateway# show fib status")
-        print(gw.rlsh("show fib status"))
+        kernel_routes(lab)
+        print("Thawed node3; waiting for it to come back ...")
+        t2 = time.monotonic()
+        wait_until("node3 back in both services", lambda: in_kernel(three), timeout=90, on_timeout=gw.logs)
+        print(f"node3 is back in both services after {time.monotonic() - t2:.1f} s "
+              "(BFD Up, then a new BGP session).\n")
+        show(gw, "show bgp services 10.0.1.100", "show fib status")
         if args.keep:
-            print(f"The lab stays up. Enter it with:\n  rlsh --run-dir {gw.run_dir}\n"
-                  f"  ip netns exec {lab.gw} bash\nRemove it with: ip -all netns delete   (or reboot)")
-            lab.namespaces = []
-            lab.procs = []
+            teardown = lab.write_teardown()
+            rlsh = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "build", "bin", "rlsh")
+            print(f"The lab stays up. Enter it with:\n  {rlsh} --run-dir {gw.run_dir}\n"
+                  f"  ip netns exec {lab.gw} bash      (the gateway; nodes: "
+                  f"{', '.join(n['ns'] for n in lab.nodes.values())})\n"
+                  f"Tear it down with:\n  sh {teardown}")
+            lab.kept = True
             return 0
     finally:
         lab.close()

@@ -146,4 +146,4 @@ class BfdFailover(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    main("/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd")
+    main("/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd", nexthop_objects=True)

@@ -108,4 +108,4 @@ class BfdModes(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    main("/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd")
+    main("/usr/lib/frr/bgpd", "/usr/lib/frr/bfdd", nexthop_objects=True)

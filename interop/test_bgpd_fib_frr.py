@@ -276,4 +276,4 @@ class BgpdFibWithFrr(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    main("/usr/lib/frr/bgpd")
+    main("/usr/lib/frr/bgpd", nexthop_objects=True)

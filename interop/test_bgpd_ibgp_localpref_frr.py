@@ -86,4 +86,4 @@ class IbgpLocalPref(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    main("/usr/lib/frr/bgpd")
+    main("/usr/lib/frr/bgpd", nexthop_objects=True)

@@ -65,4 +65,4 @@ class Ipv6WithFrr(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    main("/usr/lib/frr/bgpd")
+    main("/usr/lib/frr/bgpd", nexthop_objects=True)

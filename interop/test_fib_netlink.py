@@ -222,4 +222,4 @@ class FibNetlink(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    main()
+    main(nexthop_objects=True)

@@ -138,7 +138,7 @@ void LocRib::decide(const Prefix& prefix, RibEntry& entry) const {
   }
 }
 
-RibChanges LocRib::drain() {
+RibChanges LocRib::drain(int64_t now) {
   RibChanges changes;
   std::vector<Prefix> dirty;
   dirty.swap(dirty_);
@@ -150,8 +150,11 @@ RibChanges LocRib::drain() {
     const std::optional<RibEntry::BestKey> old_best = entry.best_key;
     decide(prefix, entry);
     entry.dirty = false;
-    if (entry.fib_next_hops != old_hops) changes.fib.push_back({prefix, entry.fib_next_hops});
-    if (entry.best_key != old_best) changes.best_changed.push_back(prefix);
+    const bool hops_changed = entry.fib_next_hops != old_hops;
+    const bool best_changed = entry.best_key != old_best;
+    if (hops_changed) changes.fib.push_back({prefix, entry.fib_next_hops});
+    if (best_changed) changes.best_changed.push_back(prefix);
+    if (hops_changed || best_changed) entry.changed_at = now;
     if (entry.paths.empty()) entries_.erase(it);
   }
   return changes;

@@ -37,6 +37,7 @@ struct RibEntry {
   Selection selection;
   std::vector<IpAddress> fib_next_hops;  // sorted, unique: what the kernel should hold
   bool dirty = false;
+  int64_t changed_at = 0;  // the `now` of the drain that last changed its best path or next hops
 
   const Path* best() const { return !dirty && selection.best ? &paths[*selection.best] : nullptr; }
 
@@ -81,7 +82,8 @@ class LocRib {
   // Next-hop tracking: a next hop became (un)usable; every path through it is re-decided.
   size_t set_next_hop_eligible(const IpAddress& next_hop, bool eligible);
 
-  RibChanges drain();
+  // Decides every dirty prefix; `now` (the caller's clock, any unit) stamps those that changed.
+  RibChanges drain(int64_t now = 0);
 
   const RibEntry* find(const Prefix& prefix) const;
   size_t prefix_count() const { return entries_.size(); }

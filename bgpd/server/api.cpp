@@ -117,6 +117,13 @@ struct RouteFilter {
   }
 };
 
+// "10.0.1.100/32", or a bare address as its host prefix.
+std::optional<Prefix> parse_host(const std::string& text) {
+  if (auto p = Prefix::parse(text)) return p;
+  auto a = IpAddress::parse(text);
+  return a ? std::optional<Prefix>(Prefix(*a, a->is_v4() ? 32 : 128)) : std::nullopt;
+}
+
 grpc::Status parse_filter(const v1::ListRoutesRequest& req, RouteFilter& f) {
   if (req.afi() == "ipv6-unicast") {
     f.afi = config::Afi::Ipv6Unicast;
@@ -146,11 +153,58 @@ grpc::Status parse_filter(const v1::ListRoutesRequest& req, RouteFilter& f) {
 }  // namespace
 
 struct ApiServer::Services {
-  Services(boost::asio::io_context& io, Speaker& speaker, const FibView& fib) : bgp(io, speaker), fib(fib) {}
+  Services(boost::asio::io_context& io, Speaker& speaker, const FibView& fib) : bgp(io, speaker, fib), fib(fib) {}
 
   class Bgp final : public v1::BgpService::Service {
    public:
-    Bgp(boost::asio::io_context& io, Speaker& speaker) : io_(io), speaker_(speaker) {}
+    Bgp(boost::asio::io_context& io, Speaker& speaker, const FibView& fib) : io_(io), speaker_(speaker), fib_(fib) {}
+
+    grpc::Status ListServices(grpc::ServerContext*, const v1::ListServicesRequest* req,
+                              grpc::ServerWriter<v1::Service>* writer) override {
+      std::optional<Family> family;
+      if (req->afi() == "ipv4-unicast") {
+        family = Family::V4;
+      } else if (req->afi() == "ipv6-unicast") {
+        family = Family::V6;
+      } else if (!req->afi().empty()) {
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "afi must be ipv4-unicast or ipv6-unicast");
+      }
+      std::optional<Prefix> only;
+      if (!req->prefix().empty()) {
+        only = parse_host(req->prefix());
+        if (!only || !only->is_host())
+          return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "'" + req->prefix() + "' is not a service address");
+      }
+      std::vector<Prefix> prefixes;
+      std::vector<v1::Service> out;
+      api::on_core(io_, "bgpd", [&] {
+        speaker_.loc_rib().for_each([&](const Prefix& p, const rib::RibEntry&) {
+          if (p.is_host() && (!family || p.family() == *family) && (!only || p == *only)) prefixes.push_back(p);
+        });
+        std::sort(prefixes.begin(), prefixes.end());
+        const int64_t now = Speaker::rib_clock_ms();
+        for (const Prefix& prefix : prefixes) out.push_back(service(prefix, *speaker_.loc_rib().find(prefix), now));
+        return grpc::Status::OK;
+      });
+      if (fib_.writer && !out.empty()) {
+        const bool answered = fib_.writer->call(
+            [&](const fib::Programmer& p) {
+              for (size_t i = 0; i < prefixes.size(); ++i) {
+                auto group = p.installed(prefixes[i]);
+                if (!group) continue;
+                out[i].set_installed(true);
+                out[i].set_group_id(*group);
+                for (const auto& k : p.group_members(*group)) out[i].add_kernel_next_hops(k.gateway.to_string());
+              }
+            },
+            std::chrono::seconds(10));
+        if (!answered) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the FIB writer did not answer");
+      }
+      for (const auto& s : out) {
+        if (!writer->Write(s)) break;
+      }
+      return grpc::Status::OK;
+    }
 
     grpc::Status GetSummary(grpc::ServerContext*, const v1::GetSummaryRequest*, v1::GetSummaryResponse* out) override {
       return api::on_core(io_, "bgpd", [&] {
@@ -211,6 +265,36 @@ struct ApiServer::Services {
       if (id == rib::kLocalPeer) return "local";
       const Peer* peer = speaker_.peer_by_id(id);
       return peer ? peer->settings().name : "?";
+    }
+
+    v1::Service service(const Prefix& prefix, const rib::RibEntry& e, int64_t now) const {
+      v1::Service s;
+      s.set_prefix(prefix.to_string());
+      if (const rib::Path* best = e.best()) {
+        for (auto c : best->attrs->communities) s.add_communities(config::format_community(c));
+        for (const auto& c : best->attrs->large_communities) s.add_large_communities(config::format_large_community(c));
+        if (best->attrs->local_pref) s.set_local_pref(*best->attrs->local_pref);
+      }
+      for (const auto& h : e.fib_next_hops) s.add_rib_next_hops(h.to_string());
+      for (size_t i = 0; i < e.paths.size(); ++i) {
+        const rib::Path& path = e.paths[i];
+        auto* p = s.add_peers();
+        p->set_peer(peer_name(path.peer));
+        if (path.peer != rib::kLocalPeer) {
+          p->set_next_hop(path.next_hop.to_string());
+          if (const auto* info = speaker_.loc_rib().peer(path.peer)) p->set_bfd(speaker_.bfd_state(info->address));
+        }
+        const bool is_best = e.selection.best && *e.selection.best == i;
+        p->set_best(is_best);
+        p->set_multipath(std::find(e.selection.multipath.begin(), e.selection.multipath.end(), i) !=
+                         e.selection.multipath.end());
+        p->set_reason(is_best ? "best" : std::string(rib::to_string(e.selection.lost_at.at(i))));
+        p->set_stale(path.stale);
+        p->set_eligible(path.eligible);
+        if (path.attrs->local_pref) p->set_local_pref(*path.attrs->local_pref);
+      }
+      s.set_changed_seconds_ago(std::max<int64_t>(0, (now - e.changed_at) / 1000));
+      return s;
     }
 
     grpc::Status collect(const v1::ListRoutesRequest& req, const RouteFilter& f, std::vector<v1::Route>& out) {
@@ -279,6 +363,7 @@ struct ApiServer::Services {
 
     boost::asio::io_context& io_;
     Speaker& speaker_;
+    const FibView& fib_;
   };
 
   class System final : public v1::SystemService::Service {
@@ -325,12 +410,7 @@ struct ApiServer::Services {
       if (!view_.writer) return grpc::Status::OK;
       std::optional<Prefix> only;
       if (!req->prefix().empty()) {
-        only = Prefix::parse(req->prefix());
-        if (!only)
-          only = [&]() -> std::optional<Prefix> {
-            auto a = IpAddress::parse(req->prefix());
-            return a ? std::optional<Prefix>(Prefix(*a, a->is_v4() ? 32 : 128)) : std::nullopt;
-          }();
+        only = parse_host(req->prefix());
         if (!only) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "'" + req->prefix() + "' is not a prefix");
       }
       std::optional<Family> family;

@@ -120,6 +120,16 @@ bool Speaker::bfd_up(const IpAddress& peer) const {
   return it != bfd_states_.end() && it->second == "Up";
 }
 
+std::string Speaker::bfd_state(const IpAddress& peer) const {
+  auto it = bfd_states_.find(peer);
+  return it == bfd_states_.end() ? std::string{} : it->second;
+}
+
+int64_t Speaker::rib_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 void Speaker::on_bfd(const BfdChange& c) {
   bfd_states_[c.peer] = c.state;
   auto it = peers_.find(c.peer.to_string());
@@ -335,7 +345,7 @@ void Speaker::routes_changed() {
   drain_scheduled_ = true;
   asio::post(io_, [this] {
     drain_scheduled_ = false;
-    rib::RibChanges changes = rib_.drain();
+    rib::RibChanges changes = rib_.drain(rib_clock_ms());
     if (!changes.fib.empty() && !fib_frozen_) sink_->apply(std::move(changes.fib));
     if (std::exchange(converged_pending_, false)) sink_->rib_converged();
     if (!changes.best_changed.empty()) {

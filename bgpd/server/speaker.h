@@ -109,6 +109,11 @@ class Speaker {
   void set_bfd(BfdClient* bfd) { bfd_ = bfd; }
   void on_bfd(const BfdChange& change);
   bool bfd_up(const IpAddress& peer) const;
+  // The last BFD state bfdd reported for that address ("Up", "Down", "Init", "AdminDown"), or
+  // empty when no BFD session is known.
+  std::string bfd_state(const IpAddress& peer) const;
+  // The clock the Loc-RIB's change stamps (RibEntry::changed_at) are read on, in milliseconds.
+  static int64_t rib_clock_ms();
   void want_bfd(const Peer& peer, bool wanted);
 
   // Hard reset of one peer (or all with "*"): Cease/Administrative Reset, then reconnect.

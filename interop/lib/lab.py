@@ -26,7 +26,7 @@ def sh(*args, check=True, capture=False, timeout=30):
     return subprocess.run(list(args), check=check, capture_output=capture, text=True, timeout=timeout)
 
 
-def require_root_and_tools(*tools):
+def require_root_and_tools(*tools, nexthop_objects=False):
     """Returns a reason to skip, or None."""
     if os.geteuid() != 0:
         return "needs root for network namespaces"
@@ -36,7 +36,13 @@ def require_root_and_tools(*tools):
     probe = f"rlprobe{os.getpid()}"
     if subprocess.run(["ip", "netns", "add", probe], capture_output=True).returncode != 0:
         return "cannot create network namespaces here"
-    subprocess.run(["ip", "netns", "del", probe], capture_output=True)
+    try:
+        subprocess.run(["ip", "-n", probe, "link", "set", "lo", "up"], capture_output=True)
+        if nexthop_objects and subprocess.run(["ip", "-n", probe, "nexthop", "add", "id", "1", "blackhole"],
+                                              capture_output=True).returncode != 0:
+            return "this kernel has no nexthop objects (RTM_NEWNEXTHOP, Linux 5.3+)"
+    finally:
+        subprocess.run(["ip", "netns", "del", probe], capture_output=True)
     return None
 
 
@@ -67,6 +73,7 @@ class Lab:
         self.namespaces = []
         self.procs = []
         self.nodes = {}
+        self.kept = False  # left running (demo --keep): close() leaves everything alone
 
     # --- topology ---
     def __enter__(self):
@@ -116,6 +123,8 @@ class Lab:
         return self.nodes[name]
 
     def close(self):
+        if self.kept:
+            return
         for p in reversed(self.procs):
             if p.poll() is None:
                 p.kill()
@@ -136,6 +145,17 @@ class Lab:
             print(f"lab files kept in {self.dir}")
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+    def write_teardown(self):
+        """For a lab left running: a script that stops its processes and removes its namespaces and
+        files (only this lab's)."""
+        path = os.path.join(self.dir, "teardown.sh")
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\n# Removes this Ridgeline lab: its processes, namespaces and files.\n")
+            for ns in reversed(self.namespaces):
+                f.write(f"ip netns pids {ns} 2>/dev/null | xargs -r kill -9\nip netns del {ns} 2>/dev/null\n")
+            f.write(f"rm -rf {self.dir}\n")
+        return path
 
     # --- daemons ---
     def path(self, *parts):
@@ -201,6 +221,32 @@ class Lab:
         p = self._start_frr_daemon(node, "bfdd", config_text, ["--bfdctl", os.path.join(d, "bfdd.sock")])
         self.nodes[node]["bfdd"] = p
         return p
+
+    def start_frr_node(self, node, bgpd_config, bfdd_config=None):
+        """A node as FRR runs it in production: zebra, then bfdd (if given), then bgpd talking to both
+        through zebra, so that bgpd's `neighbor X bfd` reaches bfdd. Returns the daemons by name."""
+        procs = {"zebra": self._start_frr_daemon(node, "zebra", f"hostname {node}\n", [])}
+        sock = os.path.join(self.path(node, "frr", "x")[:-2], "zserv.api")
+        wait_until(f"{node}'s zebra to listen", lambda: os.path.exists(sock), timeout=20,
+                   on_timeout=lambda: self.frr_log(node, "zebra"))
+        if bfdd_config is not None:
+            procs["bfdd"] = self.start_frr_bfdd(node, bfdd_config)
+        self.nodes[node]["daemons"] = procs
+        self.start_frr_node_bgpd(node, bgpd_config)
+        return procs
+
+    def start_frr_node_bgpd(self, node, bgpd_config):
+        """(Re)starts the bgpd of a node made by start_frr_node."""
+        p = self._start_frr_daemon(node, "bgpd", bgpd_config, ["-S"])
+        self.nodes[node]["frr"] = self.nodes[node]["daemons"]["bgpd"] = p
+        return p
+
+    def frr_log(self, node, daemon, lines=40):
+        try:
+            with open(os.path.join(self.nodes[node]["frr_dir"], f"{daemon}.log")) as f:
+                return f"--- {node} {daemon} log (tail) ---\n" + "".join(f.readlines()[-lines:])
+        except (OSError, KeyError):
+            return f"--- no {daemon} log for {node} ---\n"
 
     def vtysh(self, node, command):
         n = self.nodes[node]
@@ -272,12 +318,13 @@ class Bfdd(Gateway):
         return super().logs(lines).replace("bgpd log", "bfdd log")
 
 
-def main(*tools):
-    """The `__main__` of a namespace test: skip (exit 77) with the reason, or run unittest."""
+def main(*tools, nexthop_objects=False):
+    """The `__main__` of a namespace test: skip (exit 77) with the reason, or run unittest.
+    nexthop_objects: the test reads the kernel's nexthop groups."""
     import sys
     import unittest
 
-    reason = require_root_and_tools(*tools)
+    reason = require_root_and_tools(*tools, nexthop_objects=nexthop_objects)
     if reason:
         print(f"SKIP: {reason}")
         sys.exit(SKIP)

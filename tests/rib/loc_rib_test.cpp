@@ -115,6 +115,17 @@ TEST_F(LocRibTest, ChangesCoalesceUntilDrain) {
   EXPECT_FALSE(rib.withdraw(pfx("10.0.1.6/32"), 1, 0));
 }
 
+TEST_F(LocRibTest, DrainStampsOnlyWhatChanged) {
+  announce("10.0.1.5/32", 1);
+  announce("10.0.1.6/32", 1);
+  rib.drain(100);
+  announce("10.0.1.5/32", 2);  // a second next hop: changed
+  announce("10.0.1.6/32", 1);  // the same path again: dirty, but not changed
+  rib.drain(250);
+  EXPECT_EQ(rib.find(pfx("10.0.1.5/32"))->changed_at, 250);
+  EXPECT_EQ(rib.find(pfx("10.0.1.6/32"))->changed_at, 100);
+}
+
 TEST_F(LocRibTest, PeerDownRemovesItsNextHopFromEveryRoute) {
   for (int i = 0; i < 100; ++i) {
     const std::string p = "10.0.1." + std::to_string(i) + "/32";
