@@ -328,7 +328,9 @@ struct Shell::Impl {
         out << ")\n";
         for (const auto& p : r.paths()) {
           out << "  " << (p.as_path().empty() ? "Local" : p.as_path()) << "\n";
-          out << "    " << (p.next_hop().empty() ? "0.0.0.0" : p.next_hop()) << " from " << p.peer() << "\n";
+          out << "    " << (p.next_hop().empty() ? "0.0.0.0" : p.next_hop())
+              << (p.link_local_next_hop().empty() ? "" : " (" + p.link_local_next_hop() + ")") << " from " << p.peer()
+              << "\n";
           out << "      Origin " << p.origin();
           if (p.has_med()) out << ", metric " << p.med();
           if (p.has_local_pref()) out << ", localpref " << p.local_pref();

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""IPv6: FRR nodes announce /128s over MP-BGP sessions on IPv6 through a listen range; bgpd keeps
-one ECMP route via the nodes' global next hops (issue: bgpd, IPv4 and IPv6 unicast), and the kernel
+"""IPv6: FRR nodes announce /128s over MP-BGP sessions on IPv6 through a listen range, each with a
+global and a link-local next hop (each node's own, checked); bgpd keeps one ECMP route via the
+nodes' global next hops (issue: bgpd, IPv4 and IPv6 unicast), and the kernel
 gets an IPv6 ECMP route through one nexthop group of the global next hops (issue: fib)."""
 import os
 import sys
@@ -43,7 +44,8 @@ class Ipv6WithFrr(unittest.TestCase):
             gw = lab.start_bgpd(GATEWAY_CONF, fib=True)
             for name, host, asn in (("n1", 11, 64601), ("n2", 12, 64602)):
                 lab.add_node(name, host)
-                lab.start_frr(name, NODE_CONF.format(asn=asn, host=host))
+                # With zebra: FRR's bgpd learns its interface's link-local address only from zebra.
+                lab.start_frr_node(name, NODE_CONF.format(asn=asn, host=host))
 
             def ecmp():
                 r = gw.route("2001:db8:100::5/128")
@@ -52,6 +54,12 @@ class Ipv6WithFrr(unittest.TestCase):
             route = wait_until("2001:db8:100::5/128 via 2001:db8:1::11 and ::12", ecmp, timeout=60,
                                on_timeout=lambda: gw.rlsh("show bgp summary") + gw.logs())
             self.assertEqual(len(route["paths"]), 2)
+            # FRR on a shared link sends the 32-byte next hop: global + its eth0 link-local address.
+            for path in route["paths"]:
+                node = "n1" if path["peer"].endswith("::11") else "n2"
+                ll = sh("ip", "-n", lab.nodes[node]["ns"], "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link",
+                        capture=True).stdout.split()[3].split("/")[0]
+                self.assertEqual(path.get("linkLocalNextHop"), ll, path)
             summary = gw.json("show bgp summary")
             self.assertEqual(sorted(n["address"] for n in summary["neighbors"]), ["2001:db8:1::11", "2001:db8:1::12"])
             text = gw.rlsh("show bgp ipv6")
@@ -65,4 +73,4 @@ class Ipv6WithFrr(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    main("/usr/lib/frr/bgpd", nexthop_objects=True)
+    main("/usr/lib/frr/bgpd", "/usr/lib/frr/zebra", nexthop_objects=True)

@@ -346,6 +346,9 @@ struct ApiServer::Services {
           auto* p = route.add_paths();
           p->set_peer(from);
           if (path.peer != rib::kLocalPeer) p->set_next_hop(path.next_hop.to_string());
+          if (const Peer* peer = speaker_.peer_by_id(path.peer); peer && prefix.family() == Family::V6) {
+            if (const auto& ll = peer->link_local_next_hop()) p->set_link_local_next_hop(ll->to_string());
+          }
           const bool is_best = e.selection.best && *e.selection.best == i;
           p->set_best(is_best);
           p->set_multipath(std::find(e.selection.multipath.begin(), e.selection.multipath.end(), i) !=

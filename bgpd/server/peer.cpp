@@ -623,6 +623,7 @@ void Peer::on_update(const Update& u) {
     }
   }
   if (u.mp_reach && u.mp_reach->nlri_parsed) {
+    if (u.mp_reach->link_local_next_hop) link_local_next_hop_ = u.mp_reach->link_local_next_hop;
     if (auto afi = config_afi(u.mp_reach->af)) {
       for (const auto& n : u.mp_reach->nlri) {
         if (u.treat_as_withdraw) {

@@ -36,6 +36,9 @@ class Peer {
   bool accept(boost::asio::ip::tcp::socket socket);
 
   const PeerSettings& settings() const { return settings_; }
+  // The link-local half of the peer's last 32-byte IPv6 next hop (RFC 2545 §3): one per peer on a
+  // shared link, so it is kept here rather than on each path.
+  const std::optional<IpAddress>& link_local_next_hop() const { return link_local_next_hop_; }
   rib::PeerId id() const { return id_; }
   State state() const { return fsm_.state(); }
   bool established() const { return fsm_.state() == State::Established; }
@@ -127,6 +130,7 @@ class Peer {
   std::vector<config::Afi> families_;  // negotiated and configured
   std::set<config::Afi> end_of_rib_;   // families whose End-of-RIB came in this session
   IpAddress local_address_;            // our end of the current connection, read once when it attaches
+  std::optional<IpAddress> link_local_next_hop_;
   bool peer_restart_capable_ = false;  // RFC 4724: the peer can keep our routes
   uint16_t peer_restart_time_ = 0;
   bool stale_ = false;         // holding stale routes after a GR-capable peer went away
