@@ -13,6 +13,7 @@
 #include "common/asio.h"
 #include "common/config/parser.h"
 #include "common/daemon_options.h"
+#include "common/reload.h"
 #include "common/signals.h"
 #include "ridgeline/version.h"
 
@@ -47,7 +48,18 @@ int main(int argc, char** argv) {
   spdlog::info("bfdd {} running: {} configured sessions, API on {}/bfdd.sock", ridgeline::kVersion,
                parsed.config.bfd ? parsed.config.bfd->peers.size() : 0, options.run_dir);
   // AdminDown to every peer before the loop ends.
-  ridgeline::StopSignals signals(io, [&] { server.stop(); });
+  ridgeline::ReloadCounters reloads;
+  ridgeline::StopSignals signals(
+      io, [&] { server.stop(); },
+      [&] {
+        ridgeline::reload_config_file(
+            options.config_file,
+            [&](ridgeline::config::Config next, std::string&) {
+              spdlog::info("reload: {}", server.reload(std::move(next)));
+              return true;
+            },
+            reloads);
+      });
   std::thread bfd_thread([&] { io.run(); });
   bfd_thread.join();
   api.stop();

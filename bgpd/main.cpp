@@ -14,6 +14,7 @@
 #include "common/asio.h"
 #include "common/config/parser.h"
 #include "common/daemon_options.h"
+#include "common/reload.h"
 #include "common/signals.h"
 #include "fib/link_monitor.h"
 #include "fib/netlink_kernel.h"
@@ -115,13 +116,31 @@ int main(int argc, char** argv) {
   spdlog::info("bgpd {} running: AS {}, API on {}/bgpd.sock", ridgeline::kVersion, parsed.config.bgp->asn,
                options.run_dir);
 
+  // SIGHUP: the difference applied, sessions it does not touch untouched.
+  ridgeline::ReloadCounters reloads;
+  auto apply = [&](ridgeline::config::Config next, std::string& error) {
+    if (!no_fib && next.fib.value_or(ridgeline::config::Fib{}) != fib_config)
+      spdlog::warn("reload: the fib block changed; it takes effect at the next start of bgpd");
+    const auto& n = next.bgp ? next.bgp->neighbors : decltype(next.bgp->neighbors){};
+    if (!bfd && std::any_of(n.begin(), n.end(), [](const auto& x) { return x.bfd.value_or(false); })) {
+      bfd = std::make_unique<ridgeline::bgp::BfdClient>(
+          io, options.run_dir, [&speaker](const ridgeline::bgp::BfdChange& c) { speaker.on_bfd(c); });
+      speaker.set_bfd(bfd.get());
+      bfd->start();
+    }
+    ridgeline::bgp::Speaker::ReloadSummary summary;
+    if (!speaker.reload(std::move(next), summary, error)) return false;
+    spdlog::info("reload: {}", summary.to_string());
+    return true;
+  };
   // Stops the sessions; the NOTIFICATIONs go out before the loop ends.
-  ridgeline::StopSignals signals(io, [&] { speaker.stop(); });
+  ridgeline::StopSignals signals(
+      io, [&] { speaker.stop(); }, [&] { ridgeline::reload_config_file(options.config_file, apply, reloads); });
   io.run();
   if (bfd) bfd->stop();
   api.stop();
   // With graceful restart configured the kernel keeps our routes across the restart; without it
   // they go, as FRR's zebra removes its routes on a clean stop.
-  if (writer) writer->stop(parsed.config.bgp->graceful_restart);
+  if (writer) writer->stop(speaker.config().bgp->graceful_restart);
   return 0;
 }

@@ -419,9 +419,10 @@ struct Shell::Impl {
     return 0;
   }
 
-  int clear(const std::string& address, std::ostream& err) {
+  int clear(const std::string& address, v1::ClearNeighborRequest::Kind kind, std::ostream& err) {
     v1::ClearNeighborRequest req;
     req.set_address(address);
+    req.set_kind(kind);
     v1::ClearNeighborResponse r;
     auto ctx = context();
     auto s = bgp_stub().ClearNeighbor(ctx.get(), req, &r);
@@ -498,8 +499,20 @@ int Shell::run(const std::string& line, std::ostream& out, std::ostream& err) {
     return impl_->routes(req, as_json, out, err);
   }
   if (is(0, "clear") && (is(1, "bgp") || (is(1, "ip") && is(2, "bgp")))) {
+    // clear bgp ADDR|* [soft [in|out]]
     const size_t a = is(1, "ip") ? 3 : 2;
-    if (a + 1 == w.size()) return impl_->clear(w[a], err);
+    if (a + 1 == w.size()) return impl_->clear(w[a], v1::ClearNeighborRequest::HARD, err);
+    if (a + 2 <= w.size() && w.size() <= a + 3 && is(a + 1, "soft")) {
+      auto kind = v1::ClearNeighborRequest::SOFT;
+      if (w.size() == a + 3) {
+        if (!is(a + 2, "in") && !is(a + 2, "out")) {
+          err << "% Unknown command: " << line << "\n";
+          return 1;
+        }
+        kind = is(a + 2, "in") ? v1::ClearNeighborRequest::SOFT_IN : v1::ClearNeighborRequest::SOFT_OUT;
+      }
+      return impl_->clear(w[a], kind, err);
+    }
   }
   err << "% Unknown command: " << line << "\n";
   return 1;

@@ -1,6 +1,6 @@
 #pragma once
 // The daemons' signal handling: SIGINT/SIGTERM run `stop` on the io thread and then end the loop
-// (after what `stop` posted, such as NOTIFICATIONs, has gone out); SIGHUP keeps the running config.
+// (after what `stop` posted, such as NOTIFICATIONs, has gone out); SIGHUP runs `reload` there.
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -13,8 +13,8 @@ namespace ridgeline {
 
 class StopSignals {
  public:
-  StopSignals(boost::asio::io_context& io, std::function<void()> stop)
-      : io_(io), signals_(io, SIGINT, SIGTERM, SIGHUP), stop_(std::move(stop)) {
+  StopSignals(boost::asio::io_context& io, std::function<void()> stop, std::function<void()> reload)
+      : io_(io), signals_(io, SIGINT, SIGTERM, SIGHUP), stop_(std::move(stop)), reload_(std::move(reload)) {
     wait();
   }
 
@@ -23,7 +23,8 @@ class StopSignals {
     signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       if (sig == SIGHUP) {
-        spdlog::warn("SIGHUP: configuration reload is not implemented yet; the running config stays");
+        spdlog::info("SIGHUP: reloading the configuration");
+        reload_();
         wait();
         return;
       }
@@ -36,6 +37,7 @@ class StopSignals {
   boost::asio::io_context& io_;
   boost::asio::signal_set signals_;
   std::function<void()> stop_;
+  std::function<void()> reload_;
 };
 
 }  // namespace ridgeline

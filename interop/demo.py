@@ -19,7 +19,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import signal  # noqa: E402
 
-from lab import Lab, require_root_and_tools, sh, wait_until  # noqa: E402
+from lab import Lab, frr_node_bgp, require_root_and_tools, sh, wait_until  # noqa: E402
 
 GATEWAY = """hostname gateway
 router bgp 64512
@@ -57,25 +57,17 @@ bfd
 exit
 """
 
-NODE = """hostname {name}
-router bgp {asn}
- bgp router-id {addr}
- no bgp ebgp-requires-policy
- no bgp network import-check
- neighbor 10.0.1.1 remote-as 64512
- neighbor 10.0.1.1 timers 3 9
- neighbor 10.0.1.1 timers connect 1
- neighbor 10.0.1.1 bfd profile metallb
- address-family ipv4 unicast
-  network 10.0.1.100/32 route-map SVC
-  network 10.0.1.101/32 route-map SVC
- exit-address-family
-exit
-route-map SVC permit 10
+SVC = """route-map SVC permit 10
  set community 64500:100
  set large-community 64500:1:2
 exit
 """
+
+
+def node_bgp(name, asn, addr):
+    return frr_node_bgp(name, asn, addr, ["10.0.1.100/32 route-map SVC", "10.0.1.101/32 route-map SVC"],
+                        neighbor=["bfd profile metallb"], tail=SVC)
+
 
 SERVICES = ("10.0.1.100/32", "10.0.1.101/32")
 
@@ -110,7 +102,7 @@ def main():
         for i in range(3):
             name = f"node{i + 1}"
             node = lab.add_node(name, 11 + i)
-            lab.start_frr_node(name, NODE.format(name=name, asn=64601 + i, addr=node["addr"]),
+            lab.start_frr_node(name, node_bgp(name, 64601 + i, node["addr"]),
                                NODE_BFD.format(name=name))
         three = ["10.0.1.11", "10.0.1.12", "10.0.1.13"]
 

@@ -17,7 +17,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from lab import Lab, kernel_gateways, main, sh, wait_until  # noqa: E402
+from lab import Lab, frr_node_bgp, kernel_gateways, main, sh, wait_until  # noqa: E402
 
 GATEWAY_CONF = """hostname gw
 router bgp 64512
@@ -43,19 +43,6 @@ bfd
 exit
 """
 
-NODE_BGP = """hostname {name}
-router bgp {asn}
- bgp router-id {addr}
- no bgp ebgp-requires-policy
- no bgp network import-check
- neighbor 10.0.1.1 remote-as 64512
- neighbor 10.0.1.1 timers 3 9
- neighbor 10.0.1.1 timers connect 1
- address-family ipv4 unicast
-  network 10.0.1.100/32
- exit-address-family
-"""
-
 NODE_BFD = """hostname {name}
 bfd
  peer 10.0.1.1
@@ -77,7 +64,7 @@ class BfdFailover(unittest.TestCase):
             gw = lab.start_bgpd(GATEWAY_CONF, fib=True)
             for name, host, asn in (("n1", 11, 64601), ("n2", 12, 64602)):
                 node = lab.add_node(name, host)
-                lab.start_frr(name, NODE_BGP.format(name=name, asn=asn, addr=node["addr"]))
+                lab.start_frr(name, frr_node_bgp(name, asn, node["addr"], ["10.0.1.100/32"]))
                 lab.start_frr_bfdd(name, NODE_BFD.format(name=name))
             both = ["10.0.1.11", "10.0.1.12"]
             wait_until("the service over both nodes in the kernel", lambda: kernel_gateways(lab.gw, SERVICE) == both, timeout=60,

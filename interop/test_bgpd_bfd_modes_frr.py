@@ -11,7 +11,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from lab import Lab, kernel_gateways, main, wait_until  # noqa: E402
+from lab import Lab, frr_node_bgp, kernel_gateways, main, wait_until  # noqa: E402
 
 GATEWAY_CONF = """hostname gw
 router bgp 64512
@@ -36,20 +36,6 @@ bfd
 exit
 """
 
-NODE_BGP = """hostname n1
-router bgp 64601
- bgp router-id 10.0.1.11
- {gr}
- no bgp ebgp-requires-policy
- no bgp network import-check
- neighbor 10.0.1.1 remote-as 64512
- neighbor 10.0.1.1 timers 3 9
- neighbor 10.0.1.1 timers connect 1
- address-family ipv4 unicast
-  network 10.0.1.100/32
- exit-address-family
-"""
-
 NODE_BFD = """hostname n1
 bfd
  peer 10.0.1.1
@@ -72,7 +58,7 @@ class BfdModes(unittest.TestCase):
             lab.start_bfdd(GATEWAY_CONF.format(gr="", mode="bfd strict"))
             gw = lab.start_bgpd(GATEWAY_CONF.format(gr="", mode="bfd strict"), fib=True)
             lab.add_node("n1", 11)
-            lab.start_frr("n1", NODE_BGP.format(gr=""))
+            lab.start_frr("n1", frr_node_bgp("n1", 64601, "10.0.1.11", ["10.0.1.100/32"]))
             wait_until("bgpd to refuse the node while BFD is down", lambda: "bfd strict" in gw.log_text(), timeout=30,
                        on_timeout=gw.logs)
             self.assertNotEqual(state(gw), "Established")
@@ -88,7 +74,7 @@ class BfdModes(unittest.TestCase):
             bfd = lab.start_bfdd(conf)
             gw = lab.start_bgpd(conf, fib=True)
             lab.add_node("n1", 11)
-            lab.start_frr("n1", NODE_BGP.format(gr="bgp graceful-restart"))
+            lab.start_frr("n1", frr_node_bgp("n1", 64601, "10.0.1.11", ["10.0.1.100/32"], router=["bgp graceful-restart"]))
             lab.start_frr_bfdd("n1", NODE_BFD)
             wait_until("the node's route in the kernel", lambda: kernel_gateways(lab.gw, "10.0.1.100") == ["10.0.1.11"],
                        timeout=60, on_timeout=gw.logs)

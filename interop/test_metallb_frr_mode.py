@@ -25,7 +25,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from lab import Lab, kernel_gateways, main, sh, wait_until  # noqa: E402
+from lab import Lab, frr_node_bgp, kernel_gateways, main, sh, wait_until  # noqa: E402
 
 GATEWAY_CONF = """hostname gw
 router bgp 64512
@@ -51,26 +51,17 @@ bfd
 exit
 """
 
-NODE_BGP = """hostname {name}
-router bgp {asn}
- bgp router-id {addr}
- no bgp ebgp-requires-policy
- no bgp network import-check
- neighbor 10.0.1.1 remote-as 64512
- neighbor 10.0.1.1 timers 3 9
- neighbor 10.0.1.1 timers connect 1
- neighbor 10.0.1.1 bfd profile metallb
- address-family ipv4 unicast
-  network 10.0.1.100/32
-  network 10.0.1.101/32
-  neighbor 10.0.1.1 route-map SERVICES out
- exit-address-family
-exit
-route-map SERVICES permit 10
+SERVICE_MAP = """route-map SERVICES permit 10
  set community 64500:100
  set large-community 64500:1:100
 exit
 """
+
+
+def node_bgp(name, asn, addr):
+    return frr_node_bgp(name, asn, addr, ["10.0.1.100/32", "10.0.1.101/32"], neighbor=["bfd profile metallb"],
+                        af=["neighbor 10.0.1.1 route-map SERVICES out"], tail=SERVICE_MAP)
+
 
 # The nodes send every 200 ms (so that the profile is seen to apply); detection stays 3 x 300 ms
 # either way, set by the receiver's 300 ms (RFC 5880 §6.8.4).
@@ -97,7 +88,7 @@ class MetallbFrrMode(unittest.TestCase):
             gw = lab.start_bgpd(GATEWAY_CONF, fib=True)
             for name, host, asn in NODES:
                 node = lab.add_node(name, host)
-                lab.start_frr_node(name, NODE_BGP.format(name=name, asn=asn, addr=node["addr"]),
+                lab.start_frr_node(name, node_bgp(name, asn, node["addr"]),
                                    NODE_BFD.format(name=name))
 
             def diagnose():
@@ -160,7 +151,7 @@ class MetallbFrrMode(unittest.TestCase):
             self.assertEqual(self.shared_group(lab), nhid, "the same group, one member less")
             view = gw.json("show bgp services 10.0.1.100")[0]
             self.assertEqual(sorted(view["kernelNextHops"]), ALL[:2])
-            lab.start_frr_node_bgpd("n3", NODE_BGP.format(name="n3", asn=64603, addr=n3["addr"]))
+            lab.start_frr_node_bgpd("n3", node_bgp("n3", 64603, n3["addr"]))
             wait_until("n3 back in both services", services_on(ALL), timeout=60, on_timeout=diagnose)
             self.assertEqual(self.shared_group(lab), nhid)
 

@@ -1,6 +1,7 @@
 #include "bfdd/server/bfd_server.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -279,21 +280,72 @@ bool BfdServer::start(std::string& error) {
   }
   if (config_.bfd) {
     for (const auto& p : config_.bfd->peers) {
-      SessionKey key{p.address, p.local_address, p.interface.value_or(""), p.multihop};
-      std::string why;
-      auto created = add(kConfigOwner, key, p.profile.value_or(""), why);
-      if (!created) {
-        error = "bfd peer " + key.to_string() + ": " + why;
-        return false;
-      }
-      // The peer's own knobs over its profile's.
-      Entry& e = *sessions_.at(key);
-      Actions actions;
-      e.session->configure(resolve(p.profile.value_or(""), &p.timers, e.minimum_ttl), Clock::now(), actions);
-      run(e, actions);
+      if (!add_configured(p, error)) return false;
     }
   }
   return true;
+}
+
+namespace {
+SessionKey key_of(const config::BfdPeer& p) {
+  return SessionKey{p.address, p.local_address, p.interface.value_or(""), p.multihop};
+}
+}  // namespace
+
+bool BfdServer::add_configured(const config::BfdPeer& p, std::string& error) {
+  const SessionKey key = key_of(p);
+  std::string why;
+  if (!add(kConfigOwner, key, p.profile.value_or(""), why)) {
+    error = "bfd peer " + key.to_string() + ": " + why;
+    return false;
+  }
+  // The peer's own knobs over its profile's.
+  Entry& e = *sessions_.at(key);
+  Actions actions;
+  e.session->configure(resolve(p.profile.value_or(""), &p.timers, e.minimum_ttl), Clock::now(), actions);
+  run(e, actions);
+  return true;
+}
+
+std::string BfdServer::reload(config::Config next) {
+  std::map<SessionKey, const config::BfdPeer*> wanted;
+  config_ = std::move(next);
+  if (config_.bfd) {
+    for (const auto& p : config_.bfd->peers) wanted[key_of(p)] = &p;
+  }
+  size_t added = 0, removed = 0, retimed = 0;
+  std::vector<SessionKey> gone;
+  for (const auto& [key, e] : sessions_) {
+    if (e->owners.count(kConfigOwner) && !wanted.count(key)) gone.push_back(key);
+  }
+  for (const auto& key : gone) remove(kConfigOwner, key);
+  removed = gone.size();
+  for (const auto& [key, peer] : wanted) {
+    auto it = sessions_.find(key);
+    if (it == sessions_.end() || !it->second->owners.count(kConfigOwner)) {
+      std::string error;
+      if (add_configured(*peer, error)) {
+        ++added;
+      } else {
+        spdlog::error("reload: {}", error);
+      }
+    }
+  }
+  for (auto& [key, e] : sessions_) {
+    auto w = wanted.find(key);
+    const std::string profile = w != wanted.end() ? w->second->profile.value_or("") : e->profile;
+    uint8_t minimum_ttl = e->minimum_ttl;
+    const SessionConfig c = resolve(profile, w != wanted.end() ? &w->second->timers : nullptr, minimum_ttl);
+    if (c == e->session->config() && minimum_ttl == e->minimum_ttl) continue;
+    spdlog::info("bfd {}: new timers {} ms x {} (reload)", key.to_string(), c.desired_min_tx_us / 1000,
+                 int(c.detect_mult));
+    e->minimum_ttl = minimum_ttl;
+    Actions actions;
+    e->session->configure(c, Clock::now(), actions);
+    run(*e, actions);
+    ++retimed;
+  }
+  return fmt::format("{} configured sessions added, {} removed, {} with new timers", added, removed, retimed);
 }
 
 std::optional<SessionView> BfdServer::add(const std::string& owner, const SessionKey& key, const std::string& profile,

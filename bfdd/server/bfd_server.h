@@ -63,6 +63,11 @@ class BfdServer {
   bool start(std::string& error);
   // Sends AdminDown on every session (so that peers do not see a failure), then closes.
   void stop();
+  // A reload: configured peers that are new start, those gone go (AdminDown first, unless a
+  // client holds them too), and every session whose timers changed (its own, or its profile's)
+  // takes the new ones through a Poll sequence (RFC 5880 §6.8.3). Sessions that did not change are
+  // left alone. Returns a one-line summary.
+  std::string reload(config::Config next);
 
   // All on the io thread. A session lives while any owner holds it.
   std::optional<SessionView> add(const std::string& owner, const SessionKey& key, const std::string& profile,
@@ -80,6 +85,7 @@ class BfdServer {
   struct Entry;
   struct Receiver;
   SessionConfig resolve(const std::string& profile, const config::BfdTimers* own, uint8_t& minimum_ttl) const;
+  bool add_configured(const config::BfdPeer& peer, std::string& error);
   bool open_receiver(bool v6, bool multihop, std::string& error);
   void read(Receiver& r);
   void on_packet(const uint8_t* data, size_t size, const IpAddress& from, int ttl, bool multihop);

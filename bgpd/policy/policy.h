@@ -42,6 +42,7 @@ class Policy {
 struct Filters {
   std::optional<std::string> prefix_list;
   std::optional<std::string> route_map;
+  bool operator==(const Filters&) const = default;
 };
 
 // What to do with a route: `neighbor X prefix-list` first, then `neighbor X route-map`. An eBGP

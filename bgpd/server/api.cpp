@@ -1,6 +1,7 @@
 #include "bgpd/server/api.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <net/if.h>
 #include <sys/stat.h>
 
@@ -250,7 +251,21 @@ struct ApiServer::Services {
     grpc::Status ClearNeighbor(grpc::ServerContext*, const v1::ClearNeighborRequest* req,
                                v1::ClearNeighborResponse* out) override {
       if (req->kind() != v1::ClearNeighborRequest::HARD) {
-        return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "soft clear is not implemented yet");
+        const auto kind = req->kind();
+        const bool in = kind == v1::ClearNeighborRequest::SOFT_IN || kind == v1::ClearNeighborRequest::SOFT;
+        const bool outbound = kind == v1::ClearNeighborRequest::SOFT_OUT || kind == v1::ClearNeighborRequest::SOFT;
+        return api::on_core(io_, "bgpd", [&] {
+          std::vector<std::string> incomplete;
+          if (!speaker_.soft_clear_peer(req->address(), in, outbound, incomplete))
+            return grpc::Status(grpc::StatusCode::NOT_FOUND, "no neighbor " + req->address());
+          if (!incomplete.empty())
+            return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                fmt::format("soft in needs soft-reconfiguration inbound or the peer's route-refresh "
+                                            "capability: {}",
+                                            fmt::join(incomplete, ", ")));
+          out->set_cleared(1);
+          return grpc::Status::OK;
+        });
       }
       return api::on_core(io_, "bgpd", [&] {
         if (!speaker_.clear_peer(req->address()))

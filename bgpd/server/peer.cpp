@@ -814,6 +814,57 @@ void Peer::flush_advertisements(config::Afi afi, std::vector<std::pair<Prefix, r
   }
 }
 
+bool Peer::soft_in() {
+  if (!established()) return true;
+  bool all = true;
+  for (config::Afi afi : families_) {
+    const PeerAfSettings* af = settings_.af_settings(afi);
+    if (af && af->soft_reconfiguration_inbound) {
+      // The copy holds what the peer sent, before policy: run it through the policy again.
+      std::vector<std::pair<Prefix, AdjInEntry>> sent(adj_in_[afi].entries.begin(), adj_in_[afi].entries.end());
+      for (const auto& [prefix, entry] : sent) learn(afi, Nlri{prefix, 0}, *entry.attrs, entry.next_hop);
+    } else if (remote_open_ && remote_open_->capabilities.route_refresh) {
+      spdlog::debug("{}: ROUTE-REFRESH for {}", settings_.name, to_string(wire_af(afi)));
+      send(encode_route_refresh(RouteRefresh{wire_af(afi)}));
+    } else {
+      spdlog::warn("{}: soft in for {} needs soft-reconfiguration inbound or the peer's route-refresh", settings_.name,
+                   to_string(wire_af(afi)));
+      all = false;
+    }
+  }
+  speaker_.routes_changed();
+  return all;
+}
+
+void Peer::soft_out() {
+  std::vector<Prefix> all;
+  speaker_.loc_rib().for_each([&](const Prefix& p, const rib::RibEntry&) { all.push_back(p); });
+  advertise(all);
+}
+
+SettingsChange Peer::reconfigure(PeerSettings settings, bool policy_changed) {
+  SettingsChange change = compare_settings(settings_, settings);
+  if (change == SettingsChange::None && policy_changed) change = SettingsChange::Policy;
+  const bool was_shutdown = settings_.shutdown;
+  settings_ = std::move(settings);
+  fsm_.set_config(settings_.fsm);
+  if (change == SettingsChange::Session) {
+    spdlog::info("{}: configuration changed: resetting the session", settings_.name);
+    if (settings_.shutdown) {
+      stop();
+    } else if (fsm_.state() == State::Idle || was_shutdown) {
+      start();
+    } else {
+      event(Event::ConfigChanged);
+    }
+  } else if (change == SettingsChange::Policy && established()) {
+    spdlog::info("{}: policy changed: soft refresh in and out", settings_.name);
+    soft_in();
+    soft_out();
+  }
+  return change;
+}
+
 void Peer::send_table() {
   std::vector<Prefix> all;
   speaker_.loc_rib().for_each([&](const Prefix& p, const rib::RibEntry&) { all.push_back(p); });

@@ -56,6 +56,17 @@ class Peer {
     return established() ? std::optional<IpAddress>(local_address_) : std::nullopt;
   }
 
+  // Soft reconfiguration (`clear bgp X soft in|out`, RFC 2918). In: inbound policy applied again to
+  // what the peer sent, from the soft-reconfiguration copy or else by asking for it again with
+  // ROUTE-REFRESH; false if a family has neither. Out: every route re-evaluated for this peer and
+  // the differences sent.
+  bool soft_in();
+  void soft_out();
+  // A reload: the peer's new settings. `policy_changed`: a prefix-list, community-list or
+  // route-map it may use changed. Session changes reset it (Cease/6, Other Configuration
+  // Change); policy changes refresh it softly.
+  SettingsChange reconfigure(PeerSettings settings, bool policy_changed);
+
   // Advertisement: re-evaluate these prefixes for this peer and send what changed.
   void advertise(const std::vector<Prefix>& prefixes);
   void send_table();  // the whole Loc-RIB, then End-of-RIB

@@ -1,5 +1,6 @@
 #include "bgpd/server/speaker.h"
 
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
@@ -180,21 +181,12 @@ bool Speaker::start(std::string& error) {
       int ttl = 255;
       setsockopt(acceptor->native_handle(), IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
       if (v6) setsockopt(acceptor->native_handle(), IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl));
-      for (const auto& n : b.neighbors) {
-        if (n.is_peer_group) continue;
-        const config::Neighbor* g = n.peer_group ? b.find_neighbor(*n.peer_group) : nullptr;
-        auto pw = n.password ? n.password : (g ? g->password : std::nullopt);
-        if (auto a = IpAddress::parse(n.name); a && pw)
-          set_listener_md5(acceptor->native_handle(), Prefix(*a, 128), *pw, v6);
-      }
-      for (const auto& r : b.listen_ranges) {
-        const config::Neighbor* g = b.find_neighbor(r.peer_group);
-        if (g && g->password) set_listener_md5(acceptor->native_handle(), r.prefix, *g->password, v6);
-      }
       accept_loop(*acceptor);
       acceptors_.push_back(std::move(acceptor));
+      acceptor_is_v6_.push_back(v6);
     }
   }
+  set_listener_keys();
   for (const auto& n : b.neighbors) {
     if (n.is_peer_group) continue;
     auto address = IpAddress::parse(n.name);
@@ -205,6 +197,139 @@ bool Speaker::start(std::string& error) {
   originate_networks();
   check_converged();
   return true;
+}
+
+// RFC 2385 keys of the configured neighbors and listen ranges on every listener (a reload sets
+// the new ones; a key that was removed stays until the next start).
+void Speaker::set_listener_keys() {
+  const config::Bgp& b = *config_.bgp;
+  for (size_t i = 0; i < acceptors_.size(); ++i) {
+    const int fd = acceptors_[i]->native_handle();
+    const bool v6 = acceptor_is_v6_[i];
+    for (const auto& n : b.neighbors) {
+      if (n.is_peer_group) continue;
+      const config::Neighbor* g = n.peer_group ? b.find_neighbor(*n.peer_group) : nullptr;
+      auto pw = n.password ? n.password : (g ? g->password : std::nullopt);
+      if (auto a = IpAddress::parse(n.name); a && pw) set_listener_md5(fd, Prefix(*a, 128), *pw, v6);
+    }
+    for (const auto& r : b.listen_ranges) {
+      const config::Neighbor* g = b.find_neighbor(r.peer_group);
+      if (g && g->password) set_listener_md5(fd, r.prefix, *g->password, v6);
+    }
+  }
+}
+
+std::string Speaker::ReloadSummary::to_string() const {
+  return fmt::format("{} neighbors added, {} removed, {} reset, {} refreshed softly", added, removed, reset, refreshed);
+}
+
+void Speaker::retire_peer(const std::string& name) {
+  auto it = peers_.find(name);
+  if (it == peers_.end()) return;
+  Peer& peer = *it->second;
+  spdlog::info("{}: removed from the configuration", name);
+  want_bfd(peer, false);
+  peer.stop();  // Cease, and its routes go
+  if (peer.settings().dynamic) --dynamic_peers_;
+  peers_by_id_.erase(peer.id());
+  retired_.push_back(std::move(it->second));
+  peers_.erase(it);
+  // Destroyed once their NOTIFICATION has had time to leave.
+  if (!retire_timer_) retire_timer_ = std::make_unique<asio::steady_timer>(io_);
+  retire_timer_->expires_after(std::chrono::seconds(2));
+  retire_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) retired_.clear();
+  });
+}
+
+bool Speaker::reload(config::Config next, ReloadSummary& summary, std::string& error) {
+  if (!next.bgp) {
+    error = "the new config has no `router bgp` section";
+    return false;
+  }
+  if (next.bgp->asn != config_.bgp->asn) {
+    error = fmt::format("changing the AS number ({} to {}) needs a restart of bgpd", config_.bgp->asn, next.bgp->asn);
+    return false;
+  }
+  const uint32_t next_router_id = next.bgp->router_id ? next.bgp->router_id->v4_host_order() : 0;
+  if (next_router_id == 0) {
+    error = "bgp router-id is not set";
+    return false;
+  }
+  const bool policy_changed =
+      next.prefix_lists_v4 != config_.prefix_lists_v4 || next.prefix_lists_v6 != config_.prefix_lists_v6 ||
+      next.community_lists != config_.community_lists || next.large_community_lists != config_.large_community_lists ||
+      next.route_maps != config_.route_maps;
+  const bool networks_changed = policy_changed || next.bgp->af != config_.bgp->af;
+  const bool router_id_changed = next_router_id != router_id_;
+  config_ = std::move(next);  // policy_ reads config_: from here on the new policy applies
+  router_id_ = next_router_id;
+  const config::Bgp& b = *config_.bgp;
+  rib_.set_options(Family::V4, decision_options(b, config::Afi::Ipv4Unicast));
+  rib_.set_options(Family::V6, decision_options(b, config::Afi::Ipv6Unicast));
+  set_listener_keys();
+
+  // Each running peer against its new settings: configured neighbors by name, dynamic ones by the
+  // listen range they now fall in.
+  std::vector<std::string> gone;
+  for (auto& [name, peer] : peers_) {
+    std::optional<PeerSettings> settings;
+    if (peer->settings().dynamic) {
+      if (const config::ListenRange* range = find_listen_range(b, peer->settings().address)) {
+        if (!b.find_neighbor(peer->settings().address.to_string()))
+          settings = resolve_peer_settings(b, nullptr, b.find_neighbor(range->peer_group), peer->settings().address);
+      }
+    } else if (const config::Neighbor* n = b.find_neighbor(name); n && !n->is_peer_group) {
+      const config::Neighbor* g = n->peer_group ? b.find_neighbor(*n->peer_group) : nullptr;
+      settings = resolve_peer_settings(b, n, g, peer->settings().address);
+    }
+    if (!settings) {
+      gone.push_back(name);
+      continue;
+    }
+    const bool bfd_changed =
+        settings->bfd != peer->settings().bfd || settings->bfd_profile != peer->settings().bfd_profile;
+    if (bfd_changed) want_bfd(*peer, false);
+    const SettingsChange change = peer->reconfigure(std::move(*settings), policy_changed);
+    if (bfd_changed) want_bfd(*peer, true);
+    if (change == SettingsChange::Session) {
+      ++summary.reset;
+    } else if (router_id_changed) {
+      peer->clear();
+      ++summary.reset;
+    } else if (change == SettingsChange::Policy) {
+      ++summary.refreshed;
+    }
+  }
+  for (const std::string& name : gone) retire_peer(name);
+  summary.removed = gone.size();
+  for (const auto& n : b.neighbors) {
+    if (n.is_peer_group || peers_.count(n.name)) continue;
+    auto address = IpAddress::parse(n.name);
+    if (!address) continue;
+    const config::Neighbor* g = n.peer_group ? b.find_neighbor(*n.peer_group) : nullptr;
+    add_peer(resolve_peer_settings(b, &n, g, *address))->start();
+    ++summary.added;
+  }
+  if (networks_changed) {
+    // Originated again under the new policy; what did not change makes no change (same
+    // attributes, same best path).
+    rib_.withdraw_peer(rib::kLocalPeer);
+    originate_networks();
+  }
+  routes_changed();
+  return true;
+}
+
+bool Speaker::soft_clear_peer(const std::string& name, bool in, bool out, std::vector<std::string>& incomplete) {
+  bool found = false;
+  for (auto& [peer_name, peer] : peers_) {
+    if (name != "*" && peer_name != name) continue;
+    found = true;
+    if (in && !peer->soft_in()) incomplete.push_back(peer_name);
+    if (out) peer->soft_out();
+  }
+  return found;
 }
 
 void Speaker::originate_networks() {

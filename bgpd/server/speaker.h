@@ -118,6 +118,18 @@ class Speaker {
 
   // Hard reset of one peer (or all with "*"): Cease/Administrative Reset, then reconnect.
   bool clear_peer(const std::string& name);
+  // Soft reset (RFC 2918): inbound policy applied again, or the Adj-RIB-Out re-evaluated. False if
+  // there is no such peer; `incomplete` names peers whose soft in was not possible.
+  bool soft_clear_peer(const std::string& name, bool in, bool out, std::vector<std::string>& incomplete);
+
+  // A reload: applies only what differs from the running config. Sessions whose settings did not
+  // change stay up; policy changes refresh the sessions softly; neighbors that are new start, those
+  // gone stop (Cease, Administrative Shutdown). Returns false (and changes nothing) for what needs a restart.
+  struct ReloadSummary {
+    size_t added = 0, removed = 0, reset = 0, refreshed = 0;
+    std::string to_string() const;
+  };
+  bool reload(config::Config next, ReloadSummary& summary, std::string& error);
 
   // Internal, for Peer.
   boost::asio::io_context& io() { return io_; }
@@ -146,6 +158,8 @@ class Speaker {
   Peer* add_peer(PeerSettings settings);
   void originate_networks();
   void check_converged();
+  void set_listener_keys();
+  void retire_peer(const std::string& name);
 
   boost::asio::io_context& io_;
   config::Config config_;
@@ -156,9 +170,13 @@ class Speaker {
   rib::AttributeStore store_;
   rib::LocRib rib_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  std::vector<bool> acceptor_is_v6_;
   std::map<std::string, std::unique_ptr<Peer>> peers_;  // by name (address text)
   std::unordered_map<rib::PeerId, Peer*> peers_by_id_;
   rib::PeerId next_peer_id_ = 1;
+  // Peers a reload removed: kept (stopped) until their Cease has gone out.
+  std::vector<std::unique_ptr<Peer>> retired_;
+  std::unique_ptr<boost::asio::steady_timer> retire_timer_;
   size_t dynamic_peers_ = 0;
   bool stopping_ = false;
   bool drain_scheduled_ = false;

@@ -42,6 +42,7 @@ std::string_view to_string(Event e) {
     case Event::MaxPrefixExceeded: return "MaxPrefixExceeded";
     case Event::BfdDown: return "BfdDown";
     case Event::AdminReset: return "AdminReset";
+    case Event::ConfigChanged: return "ConfigChanged";
   }
   return "?";
 }
@@ -149,9 +150,12 @@ Actions Fsm::handle(Event event, TimePoint now, const EventData& data) {
              {}, false);
         return true;
       case Event::AdminReset:
+      case Event::ConfigChanged:
         fail(out, now,
              state_ >= State::OpenSent
-                 ? std::optional(notification(error_code::kCease, cease_subcode::kAdministrativeReset))
+                 ? std::optional(notification(error_code::kCease, event == Event::AdminReset
+                                                                      ? cease_subcode::kAdministrativeReset
+                                                                      : cease_subcode::kOtherConfigurationChange))
                  : std::nullopt,
              {});
         return true;
@@ -227,6 +231,7 @@ Actions Fsm::handle(Event event, TimePoint now, const EventData& data) {
           break;
         case Event::ManualStop: fail(out, now, {}, {}, false); break;
         case Event::AdminReset:
+        case Event::ConfigChanged:
         case Event::BfdDown: break;  // nothing to tear down yet
         default:
           // RFC 4271 §8.2.2: anything else before a BGP connection exists drops back to Idle; with

@@ -45,6 +45,7 @@ enum class Event : uint8_t {
   MaxPrefixExceeded,         // RFC 4486 Cease/1, raised by the RIB side
   BfdDown,                   // RFC 9384 Cease/10, raised by the BFD client
   AdminReset,                // `clear bgp`: Cease/4, then start again
+  ConfigChanged,             // a reload changed the session's settings: Cease/6, then start again
 };
 std::string_view to_string(Event event);
 
@@ -57,6 +58,7 @@ struct FsmConfig {
   uint16_t idle_hold_initial = 1;      // backoff after a failed session, doubled each time
   uint16_t idle_hold_max = 120;
   bool passive = false;
+  bool operator==(const FsmConfig&) const = default;
 };
 
 struct Action {

@@ -104,4 +104,29 @@ const config::ListenRange* find_listen_range(const config::Bgp& bgp, const IpAdd
   return best;
 }
 
+SettingsChange compare_settings(const PeerSettings& before, const PeerSettings& after) {
+  if (before == after) return SettingsChange::None;
+  // `after` with everything a soft refresh (or the BFD client) applies taken from `before`: if
+  // that equals `before`, only those changed.
+  PeerSettings session = after;
+  session.description = before.description;
+  session.bfd = before.bfd;
+  session.bfd_profile = before.bfd_profile;
+  session.bfd_check_control_plane_failure = before.bfd_check_control_plane_failure;
+  session.bfd_strict = before.bfd_strict;
+  for (auto& [afi, af] : session.af) {
+    auto it = before.af.find(afi);
+    if (it == before.af.end()) continue;
+    af.in = it->second.in;
+    af.out = it->second.out;
+    af.maximum_prefix = it->second.maximum_prefix;
+    af.soft_reconfiguration_inbound = it->second.soft_reconfiguration_inbound;
+    af.next_hop_self = it->second.next_hop_self;
+    af.route_reflector_client = it->second.route_reflector_client;
+  }
+  if (!(session == before)) return SettingsChange::Session;
+  const bool bfd_only = before.af == after.af && before.description == after.description;
+  return bfd_only ? SettingsChange::None : SettingsChange::Policy;
+}
+
 }  // namespace ridgeline::bgp

@@ -18,6 +18,7 @@ struct PeerAfSettings {
   bool soft_reconfiguration_inbound = false;
   bool next_hop_self = false;
   bool route_reflector_client = false;
+  bool operator==(const PeerAfSettings&) const = default;
 };
 
 struct PeerSettings {
@@ -46,7 +47,15 @@ struct PeerSettings {
   // eBGP unless remote-as is internal or our own AS; for `external` any other AS.
   bool is_ebgp(uint32_t peer_as) const { return peer_as != local_as; }
   const PeerAfSettings* af_settings(config::Afi afi) const;
+  bool operator==(const PeerSettings&) const = default;
 };
+
+// What a config change means for a running session: nothing; only policy (filters, next-hop-self,
+// route-reflector-client, maximum-prefix, soft-reconfiguration, description), which a soft refresh
+// applies; or anything else (AS, timers, password, TTL, address families, ...), which needs a new
+// session. BFD settings are neither: the caller (un)registers the BFD session, the BGP session stays.
+enum class SettingsChange { None, Policy, Session };
+SettingsChange compare_settings(const PeerSettings& before, const PeerSettings& after);
 
 // `neighbor` is the neighbor's own block (nullptr for a dynamic peer, which has only its group).
 PeerSettings resolve_peer_settings(const config::Bgp& bgp, const config::Neighbor* neighbor,

@@ -255,6 +255,19 @@ class Lab:
         return r.stdout
 
 
+def frr_node_bgp(name, asn, router_id, networks=(), router=(), neighbor=(), af=(), tail="", gateway="10.0.1.1"):
+    """FRR's bgpd.conf for a "Kubernetes node" peering eBGP with the gateway (AS 64512): fast
+    timers, no RFC 8212 policy needed, `network` lines without an IGP to validate them.
+    router: extra lines under `router bgp`; neighbor: extra `neighbor GATEWAY ...` words;
+    af: extra lines in `address-family ipv4 unicast`; tail: text after the router block."""
+    lines = [f"hostname {name}", f"router bgp {asn}", f" bgp router-id {router_id}", *[f" {r}" for r in router],
+             " no bgp ebgp-requires-policy", " no bgp network import-check", f" neighbor {gateway} remote-as 64512",
+             f" neighbor {gateway} timers 3 9", f" neighbor {gateway} timers connect 1",
+             *[f" neighbor {gateway} {n}" for n in neighbor], " address-family ipv4 unicast",
+             *[f"  network {n}" for n in networks], *[f"  {a}" for a in af], " exit-address-family", "exit"]
+    return "\n".join(lines) + "\n" + tail
+
+
 def kernel_gateways(ns, prefix):
     """The gateways of a kernel route in namespace `ns`, following its nexthop group; [] if absent."""
     family = "-6" if ":" in prefix else "-4"

@@ -208,6 +208,17 @@ TEST_F(FsmTest, BfdDownSaysCease10AndRestarts) {
   EXPECT_TRUE(has(tick(seconds(1)), Action::Connect));  // idle hold of 1 s, then a new attempt
 }
 
+TEST_F(FsmTest, ResetsSayWhyAndRestart) {
+  for (auto [event, subcode] : {std::pair{Event::AdminReset, 4}, std::pair{Event::ConfigChanged, 6}}) {
+    fsm = Fsm(config());
+    reach(State::Established);
+    auto a = on(event);
+    EXPECT_EQ(sent(a), (Notification{6, static_cast<uint8_t>(subcode), {}})) << to_string(event);
+    EXPECT_TRUE(has(a, Action::Down));
+    EXPECT_TRUE(has(tick(seconds(1)), Action::Connect)) << to_string(event);
+  }
+}
+
 TEST_F(FsmTest, MaxPrefixCeaseCarriesItsDataAndDoesNotRestartByItself) {
   reach(State::Established);
   Notification cease{6, 1, {0, 1, 1, 0, 0, 3, 0xe8}};
@@ -300,7 +311,8 @@ TEST_F(FsmTest, EveryEventInEveryStateKeepsTheInvariants) {
                                      Event::RouteRefreshMsg,
                                      Event::MaxPrefixExceeded,
                                      Event::BfdDown,
-                                     Event::AdminReset};
+                                     Event::AdminReset,
+                                     Event::ConfigChanged};
   std::set<std::pair<State, State>> seen;
   for (State s :
        {State::Idle, State::Connect, State::Active, State::OpenSent, State::OpenConfirm, State::Established}) {

@@ -84,5 +84,29 @@ TEST(PeerSettings, ListenRangeLookupPrefersTheLongestMatch) {
   EXPECT_EQ(find_listen_range(b, *IpAddress::parse("192.0.2.1")), nullptr);
 }
 
+// A reload changes some lines: which of them a running session can take softly.
+TEST(PeerSettings, ReloadChangesAreClassifiedAsNothingPolicyOrSession) {
+  auto base = load(kConfig);
+  auto settings = [](const config::Config& c) {
+    const auto& b = *c.bgp;
+    return resolve_peer_settings(b, b.find_neighbor("10.0.2.1"), b.find_neighbor("NODES"),
+                                 *IpAddress::parse("10.0.2.1"));
+  };
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string text = kConfig;
+    const auto at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return settings(load(text.replace(at, from.size(), to).c_str()));
+  };
+  const PeerSettings before = settings(base);
+  EXPECT_EQ(compare_settings(before, before), SettingsChange::None);
+  EXPECT_EQ(compare_settings(before, with("route-map OWN in", "route-map OTHER in")), SettingsChange::Policy);
+  EXPECT_EQ(compare_settings(before, with("maximum-prefix 100", "maximum-prefix 200")), SettingsChange::Policy);
+  EXPECT_EQ(compare_settings(before, with("bfd profile fast", "bfd profile slow")), SettingsChange::None);
+  EXPECT_EQ(compare_settings(before, with("timers 3 9", "timers 4 12")), SettingsChange::Session);
+  EXPECT_EQ(compare_settings(before, with("password own", "password new")), SettingsChange::Session);
+  EXPECT_EQ(compare_settings(before, with("remote-as external", "remote-as 64999")), SettingsChange::Session);
+}
+
 }  // namespace
 }  // namespace ridgeline::bgp
