@@ -6,6 +6,9 @@
   dependencies: the binaries run (--version, --check of the shipped config), the user exists, the
   files and permissions are as listed, the units pass `systemd-analyze verify`;
 - an upgrade to a newer version keeps an edited config (a conffile);
+- the installed daemons run as the units run them (user ridgeline, only the three capabilities,
+  umask 0007) in a network namespace: API sockets 0660 ridgeline:ridgeline, port 179, the
+  nexthop_compat_mode sysctl, rlsh through the socket, SIGHUP reload;
 - purge removes the files, the config directory and the user;
 - the .rpm lists the same files, marks only the config as %config, and requires the shared
   libraries that rpm found in the binaries.
@@ -121,7 +124,7 @@ class Packages(unittest.TestCase):
         self.assertEqual(r.returncode, 0, f"lintian:\n{r.stdout}{r.stderr}")
         self.assertNotIn("\nE: ", "\n" + r.stdout)
 
-    def test_2_deb_installs_runs_upgrades_and_purges(self):
+    def test_2_deb_installs_runs_and_upgrades(self):
         self.install(self.deb)
         # The binaries run, and the shipped config is valid for both daemons.
         for binary in ("/usr/lib/ridgeline/bgpd", "/usr/lib/ridgeline/bfdd", "/usr/bin/rlsh"):
@@ -178,14 +181,6 @@ class Packages(unittest.TestCase):
         self.assertEqual(self.chroot("stat", "-c", "%a %G", "/etc/ridgeline/ridgeline.conf").stdout.split(),
                          ["660", "ridgeline"])
 
-        # Purge: files, config and user gone.
-        self.chroot("apt-get", "purge", "-y", "-qq", "ridgeline")
-        for path in FILES:
-            self.assertFalse(os.path.lexists(os.path.join(self.root, path.lstrip("/"))), f"{path} after purge")
-        self.assertNotEqual(self.chroot("getent", "passwd", "ridgeline", check=False).returncode, 0)
-        self.assertEqual(self.chroot("dpkg-query", "-W", "-f", "${Status}", "ridgeline", check=False).stdout.strip(),
-                         "", "no trace in dpkg's database")
-
     def test_3_rpm_lists_the_same_files_and_sane_dependencies(self):
         self.assertIsNotNone(self.rpm, "ridgeline-VERSION.ARCH.rpm was not built")
         self.assertRegex(os.path.basename(self.rpm), r"^ridgeline-\d+\.\d+\.\d+\.x86_64\.rpm$")
@@ -204,6 +199,77 @@ class Packages(unittest.TestCase):
         info = run("rpm", "-qip", self.rpm).stdout
         self.assertIn("License     : Apache-2.0", info)
         self.assertIn("nexthop groups", info)
+
+    def test_4_daemons_run_with_only_the_units_privileges(self):
+        """As the units run them: user ridgeline, only CAP_NET_ADMIN, CAP_NET_BIND_SERVICE and
+        CAP_NET_RAW (ambient and bounding), umask 0007, in a network namespace of the test's."""
+        self.assertIsNotNone(self.root, "test_2 installed the package")
+        ns = f"rlpkg{os.getpid()}"
+        run("ip", "netns", "add", ns)
+        procs = []
+        try:
+            run("ip", "-n", ns, "link", "set", "lo", "up")
+            self.chroot("install", "-d", "-o", "ridgeline", "-g", "ridgeline", "-m", "0750", "/run/ridgeline")
+            caps = "+net_admin,+net_bind_service,+net_raw"
+            for daemon in ("bfdd", "bgpd"):
+                with open(os.path.join(self.work, f"{daemon}.log"), "w") as log:
+                    procs.append(subprocess.Popen(
+                        ["ip", "netns", "exec", ns, "chroot", self.root, "sh", "-c",
+                         "umask 0007; exec setpriv --reuid=ridgeline --regid=ridgeline --init-groups "
+                         f"--inh-caps={caps} --ambient-caps={caps} --bounding-set=-all,{caps} "
+                         f"/usr/lib/ridgeline/{daemon} -f /etc/ridgeline/ridgeline.conf --run-dir /run/ridgeline"],
+                        stdout=log, stderr=subprocess.STDOUT))
+                sock = os.path.join(self.root, "run", "ridgeline", f"{daemon}.sock")
+                for _ in range(100):
+                    if os.path.exists(sock) or procs[-1].poll() is not None:
+                        break
+                    subprocess.run(["sleep", "0.1"])
+                self.assertTrue(os.path.exists(sock), f"{daemon} did not serve its API:\n{self.log(daemon)}")
+                st = os.stat(sock)
+                self.assertEqual(st.st_mode & 0o777, 0o660, f"{daemon}.sock mode")
+                self.assertEqual(self.chroot("stat", "-c", "%U %G", f"/run/ridgeline/{daemon}.sock").stdout.split(),
+                                 ["ridgeline", "ridgeline"])
+            # The shipped config ran: BGP listening on 179 (a privileged port), the sysctl written
+            # with CAP_NET_ADMIN, and rlsh answered through the socket.
+            summary = run("ip", "netns", "exec", ns, "chroot", self.root, "rlsh", "-c", "show bgp summary").stdout
+            self.assertIn("local AS number 64512", summary)
+            self.assertIn("LISTEN", run("ip", "netns", "exec", ns, "ss", "-ltn", "sport", "= :179").stdout)
+            self.assertIn("nexthop_compat_mode=0", self.log("bgpd"))
+            self.assertEqual(run("ip", "netns", "exec", ns, "cat", "/proc/sys/net/ipv4/nexthop_compat_mode").stdout.strip(),
+                             "0")
+            self.assertIn("FIB: nexthop-objects", run("ip", "netns", "exec", ns, "chroot", self.root, "rlsh", "-c",
+                                                      "show fib status").stdout)
+            # ExecReload: SIGHUP re-reads the file, as user ridgeline.
+            procs[1].send_signal(__import__("signal").SIGHUP)
+            for _ in range(50):
+                if "reload:" in self.log("bgpd"):
+                    break
+                subprocess.run(["sleep", "0.1"])
+            self.assertIn("reload: 0 neighbors added", self.log("bgpd"))
+        finally:
+            for p in procs:
+                p.terminate()
+                try:
+                    p.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+            run("ip", "netns", "del", ns, check=False)
+        self.assertEqual([p.returncode for p in procs], [0, 0], self.log("bgpd") + self.log("bfdd"))
+
+    def log(self, daemon):
+        try:
+            with open(os.path.join(self.work, f"{daemon}.log")) as f:
+                return f.read()
+        except OSError:
+            return ""
+    def test_5_purge_leaves_nothing(self):
+        self.assertIsNotNone(self.root, "test_2 installed the package")
+        self.chroot("apt-get", "purge", "-y", "-qq", "ridgeline")
+        for path in FILES:
+            self.assertFalse(os.path.lexists(os.path.join(self.root, path.lstrip("/"))), f"{path} after purge")
+        self.assertNotEqual(self.chroot("getent", "passwd", "ridgeline", check=False).returncode, 0)
+        self.assertEqual(self.chroot("dpkg-query", "-W", "-f", "${Status}", "ridgeline", check=False).stdout.strip(),
+                         "", "no trace in dpkg's database")
 
 
 def main():
