@@ -11,10 +11,11 @@
 #include "bfdd/server/api.h"
 #include "bfdd/server/bfd_server.h"
 #include "common/asio.h"
+#include "common/config/manager.h"
 #include "common/config/parser.h"
 #include "common/daemon_options.h"
-#include "common/reload.h"
 #include "common/signals.h"
+#include "proto/ridgeline/config_service.h"
 #include "ridgeline/version.h"
 
 int main(int argc, char** argv) {
@@ -40,26 +41,22 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", error);
     return 1;
   }
+  ridgeline::config::ConfigManager config_manager(ridgeline::config::Daemon::Bfdd, options.config_file, parsed.config,
+                                                  [&](const ridgeline::config::Config& next, std::string& message) {
+                                                    message = server.reload(next);
+                                                    return true;
+                                                  });
+  ridgeline::api::ConfigService config_service(io, config_manager);
   ridgeline::bfd::ApiServer api(io, server);
-  if (!api.start(options.run_dir, options.grpc_listen, error)) {
+  if (!api.start(options.run_dir, options.grpc_listen, &config_service, error)) {
     spdlog::critical("{}", error);
     return 1;
   }
   spdlog::info("bfdd {} running: {} configured sessions, API on {}/bfdd.sock", ridgeline::kVersion,
                parsed.config.bfd ? parsed.config.bfd->peers.size() : 0, options.run_dir);
   // AdminDown to every peer before the loop ends.
-  ridgeline::ReloadCounters reloads;
   ridgeline::StopSignals signals(
-      io, [&] { server.stop(); },
-      [&] {
-        ridgeline::reload_config_file(
-            options.config_file,
-            [&](ridgeline::config::Config next, std::string&) {
-              spdlog::info("reload: {}", server.reload(std::move(next)));
-              return true;
-            },
-            reloads);
-      });
+      io, [&] { server.stop(); }, [&] { config_service.reload_file(); });
   std::thread bfd_thread([&] { io.run(); });
   bfd_thread.join();
   api.stop();

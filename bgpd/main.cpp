@@ -12,13 +12,14 @@
 #include "bgpd/server/fib_sink.h"
 #include "bgpd/server/speaker.h"
 #include "common/asio.h"
+#include "common/config/manager.h"
 #include "common/config/parser.h"
 #include "common/daemon_options.h"
-#include "common/reload.h"
 #include "common/signals.h"
 #include "fib/link_monitor.h"
 #include "fib/netlink_kernel.h"
 #include "fib/writer.h"
+#include "proto/ridgeline/config_service.h"
 #include "ridgeline/version.h"
 
 int main(int argc, char** argv) {
@@ -108,19 +109,11 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", error);
     return 1;
   }
-  ridgeline::bgp::ApiServer api(io, speaker, {writer.get(), fib_config.table, fib_config.metric});
-  if (!api.start(options.run_dir, options.grpc_listen, error)) {
-    spdlog::critical("{}", error);
-    return 1;
-  }
-  spdlog::info("bgpd {} running: AS {}, API on {}/bgpd.sock", ridgeline::kVersion, parsed.config.bgp->asn,
-               options.run_dir);
-
-  // SIGHUP: the difference applied, sessions it does not touch untouched.
-  ridgeline::ReloadCounters reloads;
-  auto apply = [&](ridgeline::config::Config next, std::string& error) {
+  // The config lifecycle (SIGHUP, and the API's validate/apply/confirm): the difference applied,
+  // sessions it does not touch untouched.
+  auto apply = [&](const ridgeline::config::Config& next, std::string& message) {
     if (!no_fib && next.fib.value_or(ridgeline::config::Fib{}) != fib_config)
-      spdlog::warn("reload: the fib block changed; it takes effect at the next start of bgpd");
+      spdlog::warn("config: the fib block changed; it takes effect at the next start of bgpd");
     const auto& n = next.bgp ? next.bgp->neighbors : decltype(next.bgp->neighbors){};
     if (!bfd && std::any_of(n.begin(), n.end(), [](const auto& x) { return x.bfd.value_or(false); })) {
       bfd = std::make_unique<ridgeline::bgp::BfdClient>(
@@ -129,13 +122,24 @@ int main(int argc, char** argv) {
       bfd->start();
     }
     ridgeline::bgp::Speaker::ReloadSummary summary;
-    if (!speaker.reload(std::move(next), summary, error)) return false;
-    spdlog::info("reload: {}", summary.to_string());
+    if (!speaker.reload(next, summary, message)) return false;
+    message = summary.to_string();
     return true;
   };
+  ridgeline::config::ConfigManager config_manager(ridgeline::config::Daemon::Bgpd, options.config_file, parsed.config,
+                                                  apply);
+  ridgeline::api::ConfigService config_service(io, config_manager);
+  ridgeline::bgp::ApiServer api(io, speaker, {writer.get(), fib_config.table, fib_config.metric});
+  if (!api.start(options.run_dir, options.grpc_listen, &config_service, error)) {
+    spdlog::critical("{}", error);
+    return 1;
+  }
+  spdlog::info("bgpd {} running: AS {}, API on {}/bgpd.sock", ridgeline::kVersion, parsed.config.bgp->asn,
+               options.run_dir);
+
   // Stops the sessions; the NOTIFICATIONs go out before the loop ends.
   ridgeline::StopSignals signals(
-      io, [&] { speaker.stop(); }, [&] { ridgeline::reload_config_file(options.config_file, apply, reloads); });
+      io, [&] { speaker.stop(); }, [&] { config_service.reload_file(); });
   io.run();
   if (bfd) bfd->stop();
   api.stop();

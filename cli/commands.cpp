@@ -4,10 +4,15 @@
 #include <fmt/ranges.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
+#include <cstring>
+#include <regex>
 #include <sstream>
 #include <vector>
 
+#include "cli/config_mode.h"
+#include "common/config/parser.h"
 #include "ridgeline/v1/bfd.grpc.pb.h"
 #include "ridgeline/v1/bgp.grpc.pb.h"
 #include "ridgeline/v1/fib.grpc.pb.h"
@@ -64,8 +69,9 @@ std::string uptime(int64_t s) {
 }  // namespace
 
 struct Shell::Impl {
-  explicit Impl(std::string dir) : run_dir(std::move(dir)) {}
+  explicit Impl(std::string dir) : run_dir(std::move(dir)), config(run_dir) {}
   std::string run_dir;
+  ConfigMode config;
   std::unique_ptr<v1::BgpService::Stub> bgp;
   std::unique_ptr<v1::FibService::Stub> fib;
   std::unique_ptr<v1::BfdService::Stub> bfd;
@@ -433,8 +439,80 @@ struct Shell::Impl {
 Shell::Shell(std::string run_dir) : impl_(std::make_unique<Impl>(std::move(run_dir))) {}
 Shell::~Shell() = default;
 
+std::string Shell::mode() const {
+  return impl_->config.mode();
+}
+
+std::string Shell::hostname() {
+  std::ostringstream text, ignored;
+  int status = 0;
+  if (impl_->config.exec_command({"show", "running-config"}, text, ignored, status) && status == 0) {
+    const auto parsed = config::parse_config(text.str(), "running");
+    if (parsed.config.hostname) return *parsed.config.hostname;
+  }
+  char host[256] = "ridgeline";
+  gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+Names Shell::names() {
+  Names n;
+  v1::ListNeighborsResponse r;
+  auto ctx = Impl::context();
+  if (impl_->bgp_stub().ListNeighbors(ctx.get(), {}, &r).ok()) {
+    for (const auto& x : r.neighbors()) n.neighbors.push_back(x.address());
+  }
+  std::ostringstream text, ignored;
+  int status = 0;
+  if (impl_->config.exec_command({"show", "running-config"}, text, ignored, status) && status == 0) {
+    const auto parsed = config::parse_config(text.str(), "running");
+    if (parsed.config.bgp) {
+      for (const auto& x : parsed.config.bgp->neighbors) {
+        (x.is_peer_group ? n.peer_groups : n.neighbors).push_back(x.name);
+        if (x.is_peer_group) n.neighbors.push_back(x.name);
+      }
+    }
+    for (const auto& [name, map] : parsed.config.route_maps) n.route_maps.push_back(name);
+    for (const auto& [name, list] : parsed.config.prefix_lists_v4) n.prefix_lists.push_back(name);
+    for (const auto& [name, list] : parsed.config.prefix_lists_v6) n.prefix_lists.push_back(name);
+    if (parsed.config.bfd) {
+      for (const auto& p : parsed.config.bfd->profiles) n.profiles.push_back(p.name);
+    }
+  }
+  std::sort(n.neighbors.begin(), n.neighbors.end());
+  n.neighbors.erase(std::unique(n.neighbors.begin(), n.neighbors.end()), n.neighbors.end());
+  return n;
+}
+
 int Shell::run(const std::string& line, std::ostream& out, std::ostream& err) {
+  // COMMAND | include REGEX, COMMAND | exclude REGEX: the output's lines filtered.
+  for (const char* op : {" | include ", " | exclude "}) {
+    const size_t at = line.find(op);
+    if (at == std::string::npos) continue;
+    std::regex re;
+    try {
+      re = std::regex(line.substr(at + std::strlen(op)));
+    } catch (const std::regex_error&) {
+      err << "% not a regular expression: " << line.substr(at + std::strlen(op)) << "\n";
+      return 1;
+    }
+    std::ostringstream captured;
+    const int status = run(line.substr(0, at), captured, err);
+    const bool include = std::strcmp(op, " | include ") == 0;
+    std::istringstream in(captured.str());
+    for (std::string l; std::getline(in, l);) {
+      if (std::regex_search(l, re) == include) out << l << "\n";
+    }
+    return status;
+  }
+  if (impl_->config.active()) {
+    // `do COMMAND` runs an exec command from config mode, as in FRR.
+    auto w = words(line);
+    if (!w.empty() && w[0] == "do") return run(line.substr(line.find("do") + 2), out, err);
+    return impl_->config.line(line, out, err);
+  }
   auto w = words(line);
+  if (int status = 0; impl_->config.exec_command(w, out, err, status)) return status;
   const bool as_json = !w.empty() && w.back() == "json";
   if (as_json) w.pop_back();
   auto is = [&](size_t i, const char* s) { return i < w.size() && w[i] == s; };

@@ -26,7 +26,6 @@ from lab import Lab, frr_node_bgp, kernel_gateways, main, wait_until  # noqa: E4
 GATEWAY = """hostname gw
 router bgp 64512
  bgp router-id 10.0.1.1
- bgp graceful-restart
  bgp bestpath as-path multipath-relax
  neighbor NODES peer-group
  neighbor NODES remote-as external
@@ -111,7 +110,7 @@ class Reload(unittest.TestCase):
             wait_until("BFD up with both nodes", lambda: all((bfd.peer(a) or {}).get("state") == "Up" for a in nodes),
                        timeout=30, on_timeout=diagnose)
             # FRR drops a ROUTE-REFRESH that arrives before it has sent End-of-RIB ("before EoR"; it
-            # sends one to a graceful-restart peer, hence `bgp graceful-restart` here).
+            # sends one because bgpd always advertises the graceful-restart capability, as a helper).
             for a in nodes:
                 wait_until(f"End-of-RIB from {a}", lambda: f"{a}: End-of-RIB for ipv4-unicast" in gw.log_text(),
                            timeout=30, on_timeout=diagnose)

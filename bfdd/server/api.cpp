@@ -198,8 +198,9 @@ ApiServer::~ApiServer() {
   stop();
 }
 
-bool ApiServer::start(const std::string& run_dir, const std::string& tcp_listen, std::string& error) {
-  server_ = api::serve(run_dir + "/bfdd.sock", tcp_listen, {&services_->bfd, &services_->system}, error);
+bool ApiServer::start(const std::string& run_dir, const std::string& tcp_listen, grpc::Service* config,
+                      std::string& error) {
+  server_ = api::serve(run_dir + "/bfdd.sock", tcp_listen, {&services_->bfd, &services_->system, config}, error);
   return server_ != nullptr;
 }
 

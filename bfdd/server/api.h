@@ -14,7 +14,8 @@ class ApiServer {
  public:
   ApiServer(boost::asio::io_context& io, BfdServer& server);
   ~ApiServer();
-  bool start(const std::string& run_dir, const std::string& tcp_listen, std::string& error);
+  // `config`: the daemon's ConfigService, served beside its own.
+  bool start(const std::string& run_dir, const std::string& tcp_listen, grpc::Service* config, std::string& error);
   void stop();
 
  private:

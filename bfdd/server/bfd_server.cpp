@@ -307,9 +307,9 @@ bool BfdServer::add_configured(const config::BfdPeer& p, std::string& error) {
   return true;
 }
 
-std::string BfdServer::reload(config::Config next) {
+std::string BfdServer::reload(const config::Config& next) {
   std::map<SessionKey, const config::BfdPeer*> wanted;
-  config_ = std::move(next);
+  config_ = next;
   if (config_.bfd) {
     for (const auto& p : config_.bfd->peers) wanted[key_of(p)] = &p;
   }

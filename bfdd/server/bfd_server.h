@@ -67,7 +67,7 @@ class BfdServer {
   // client holds them too), and every session whose timers changed (its own, or its profile's)
   // takes the new ones through a Poll sequence (RFC 5880 §6.8.3). Sessions that did not change are
   // left alone. Returns a one-line summary.
-  std::string reload(config::Config next);
+  std::string reload(const config::Config& next);
 
   // All on the io thread. A session lives while any owner holds it.
   std::optional<SessionView> add(const std::string& owner, const SessionKey& key, const std::string& profile,

@@ -517,9 +517,10 @@ ApiServer::~ApiServer() {
   stop();
 }
 
-bool ApiServer::start(const std::string& run_dir, const std::string& tcp_listen, std::string& error) {
-  server_ =
-      api::serve(run_dir + "/bgpd.sock", tcp_listen, {&services_->bgp, &services_->system, &services_->fib}, error);
+bool ApiServer::start(const std::string& run_dir, const std::string& tcp_listen, grpc::Service* config,
+                      std::string& error) {
+  server_ = api::serve(run_dir + "/bgpd.sock", tcp_listen,
+                       {&services_->bgp, &services_->system, &services_->fib, config}, error);
   return server_ != nullptr;
 }
 

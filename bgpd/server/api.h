@@ -24,7 +24,8 @@ class ApiServer {
   ApiServer(boost::asio::io_context& io, Speaker& speaker, FibView fib);
   ~ApiServer();
   // Listens on unix:RUN_DIR/bgpd.sock (mode 0660) and, if given, on TCP host:port.
-  bool start(const std::string& run_dir, const std::string& tcp_listen, std::string& error);
+  // `config`: the daemon's ConfigService, served beside its own.
+  bool start(const std::string& run_dir, const std::string& tcp_listen, grpc::Service* config, std::string& error);
   void stop();
 
  private:

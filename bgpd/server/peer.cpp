@@ -474,12 +474,12 @@ Open Peer::local_open() const {
   c.route_refresh = true;
   c.enhanced_route_refresh = true;
   c.four_octet_as = asn;
-  // RFC 4724: we are a receiving speaker; R bit clear, no forwarding state preserved yet.
-  if (settings_.graceful_restart) {
-    GracefulRestartCapability gr;
-    gr.restart_time = speaker_.config().bgp->graceful_restart_time;
-    c.graceful_restart = gr;
-  }
+  // RFC 4724: always at least a helper (no address family listed, so a peer keeps none of our
+  // routes when we go), which also has peers send End-of-RIB: FRR, for one, answers no
+  // ROUTE-REFRESH before it has sent End-of-RIB. R bit clear, no forwarding state preserved.
+  GracefulRestartCapability gr;
+  if (settings_.graceful_restart) gr.restart_time = speaker_.config().bgp->graceful_restart_time;
+  c.graceful_restart = gr;
   if (speaker_.config().hostname) c.fqdn = FqdnCapability{*speaker_.config().hostname, ""};
   return o;
 }

@@ -195,6 +195,7 @@ class Parser {
     }
     if (w.is(0, "line") && w.is(1, "vty") && w.size() == 2) return mode_ = Mode::LineVty, Outcome::ok();
     if ((w.is(0, "ip") || w.is(0, "ipv6")) && w.is(1, "prefix-list")) return prefix_list(w);
+    if (w.is(0, "no")) return top_no(w);
     if (w.is(0, "bgp") && w.is(1, "community-list")) return community_list(w);
     if (w.is(0, "bgp") && w.is(1, "large-community-list")) return large_community_list(w);
     if (w.is(0, "route-map")) return route_map_header(w);
@@ -209,6 +210,41 @@ class Parser {
       mode_ = Mode::Fib;
       return Outcome::ok();
     }
+    return Outcome::unknown();
+  }
+
+  // no ip|ipv6 prefix-list NAME [seq N ...], no route-map NAME [permit|deny SEQ],
+  // no bgp [large-]community-list [standard] NAME, no bfd, no fib
+  Outcome top_no(const Words& w) {
+    if ((w.is(1, "ip") || w.is(1, "ipv6")) && w.is(2, "prefix-list") && w.size() >= 4) {
+      auto& lists = w.is(1, "ip") ? c().prefix_lists_v4 : c().prefix_lists_v6;
+      auto it = lists.find(w[3]);
+      if (it == lists.end()) return Outcome::error("no prefix-list " + w[3]);
+      if (w.size() == 4) return lists.erase(it), Outcome::ok();
+      auto seq = w.is(4, "seq") ? parse_number<uint32_t>(w.size() > 5 ? w[5] : "", 1, 4294967295u) : std::nullopt;
+      if (!seq) return Outcome::error("usage: no " + w[1] + " prefix-list NAME [seq N]");
+      std::erase_if(it->second.entries, [&](const PrefixListEntry& e) { return e.seq == *seq; });
+      if (it->second.entries.empty()) lists.erase(it);
+      return Outcome::ok();
+    }
+    if (w.is(1, "route-map") && w.size() >= 3) {
+      auto it = c().route_maps.find(w[2]);
+      if (it == c().route_maps.end()) return Outcome::error("no route-map " + w[2]);
+      if (w.size() == 3) return c().route_maps.erase(it), Outcome::ok();
+      auto seq = w.size() == 5 ? parse_number<uint32_t>(w[4], 1, 65535) : std::nullopt;
+      if (!seq) return Outcome::error("usage: no route-map NAME [permit|deny SEQ]");
+      std::erase_if(it->second.entries, [&](const RouteMapEntry& e) { return e.seq == *seq; });
+      if (it->second.entries.empty()) c().route_maps.erase(it);
+      return Outcome::ok();
+    }
+    if (w.is(1, "bgp") && (w.is(2, "community-list") || w.is(2, "large-community-list")) && w.size() >= 4) {
+      const std::string& name = w.is(3, "standard") && w.size() >= 5 ? w[4] : w[3];
+      const size_t n =
+          w.is(2, "community-list") ? c().community_lists.erase(name) : c().large_community_lists.erase(name);
+      return n ? Outcome::ok() : Outcome::error("no " + w[2] + " " + name);
+    }
+    if (w.is(1, "bfd") && w.size() == 2) return c().bfd.reset(), Outcome::ok();
+    if (w.is(1, "fib") && w.size() == 2) return c().fib.reset(), Outcome::ok();
     return Outcome::unknown();
   }
 
@@ -487,6 +523,16 @@ class Parser {
     }
     if (w.is(0, "no") && w.is(1, "bgp")) {
       if (w.is(2, "ebgp-requires-policy") && w.size() == 3) return b.ebgp_requires_policy = false, Outcome::ok();
+      if (w.is(2, "graceful-restart") && w.size() == 3) return b.graceful_restart = false, Outcome::ok();
+      if (w.is(2, "always-compare-med") && w.size() == 3) return b.always_compare_med = false, Outcome::ok();
+      if (w.is(2, "bestpath") && w.is(3, "as-path") && w.is(4, "multipath-relax") && w.size() == 5)
+        return b.multipath_relax = false, Outcome::ok();
+      if (w.is(2, "listen") && w.is(3, "range") && w.size() == 7 && w.is(5, "peer-group")) {
+        auto p = Prefix::parse(w[4]);
+        if (!p) return Outcome::error("'" + w[4] + "' is not a prefix");
+        std::erase_if(b.listen_ranges, [&](const ListenRange& r) { return r.prefix == *p && r.peer_group == w[6]; });
+        return Outcome::ok();
+      }
       if (w.is(2, "default") && w.is(3, "ipv4-unicast") && w.size() == 4)
         return b.default_ipv4_unicast = false, Outcome::ok();
       return Outcome::unknown();
@@ -520,7 +566,19 @@ class Parser {
   }
 
   Outcome neighbor(const Words& w) {
-    if (w.is(0, "no")) return Outcome::unknown();
+    if (w.is(0, "no")) {
+      // no neighbor X: the neighbor (or peer-group, and its members' membership) goes.
+      if (w.size() != 3 && !(w.size() == 4 && w.is(3, "peer-group")) && !(w.size() >= 4 && w.is(3, "remote-as")))
+        return no_neighbor_setting(w);
+      Bgp& b = *c().bgp;
+      if (!b.find_neighbor(w[2])) return Outcome::error("no neighbor " + w[2]);
+      std::erase_if(b.neighbors, [&](const Neighbor& n) { return n.name == w[2]; });
+      for (auto& n : b.neighbors) {
+        if (n.peer_group == w[2]) n.peer_group.reset();
+      }
+      std::erase_if(b.listen_ranges, [&](const ListenRange& r) { return r.peer_group == w[2]; });
+      return Outcome::ok();
+    }
     Bgp& b = *c().bgp;
     if (w.size() < 3) return Outcome::error("usage: neighbor PEER COMMAND");
     const std::string& name = w[1];
@@ -629,6 +687,16 @@ class Parser {
       mode_ = Mode::RouterBgp;
       return Outcome::ok();
     }
+    if (w.is(0, "no") && w.is(1, "network") && w.size() >= 3) {
+      auto p = Prefix::parse(w[2]);
+      if (!p) return Outcome::error("'" + w[2] + "' is not a prefix");
+      std::erase_if(af.networks, [&](const Network& x) { return x.prefix == *p; });
+      return Outcome::ok();
+    }
+    if (w.is(0, "no") && w.is(1, "maximum-paths")) {
+      (w.is(2, "ibgp") ? af.maximum_paths_ibgp : af.maximum_paths).reset();
+      return Outcome::ok();
+    }
     if (w.is(0, "maximum-paths")) {
       const bool ibgp = w.is(1, "ibgp");
       const size_t i = ibgp ? 2 : 1;
@@ -654,6 +722,34 @@ class Parser {
     return Outcome::unknown();
   }
 
+  // no neighbor X password|description|shutdown|bfd|ebgp-multihop|ttl-security|update-source|timers
+  Outcome no_neighbor_setting(const Words& w) {
+    Neighbor* n = c().bgp->find_neighbor(w[2]);
+    if (w.size() < 4) return Outcome::unknown();
+    const std::string& cmd = w[3];
+    static const char* af_commands[] = {"activate",
+                                        "route-map",
+                                        "prefix-list",
+                                        "maximum-prefix",
+                                        "soft-reconfiguration",
+                                        "next-hop-self",
+                                        "route-reflector-client"};
+    for (const char* a : af_commands) {
+      if (cmd == a) return Outcome::unknown();  // the address-family handler's
+    }
+    if (!n) return Outcome::error("no neighbor " + w[2]);
+    if (cmd == "password") return n->password.reset(), Outcome::ok();
+    if (cmd == "description") return n->description.reset(), Outcome::ok();
+    if (cmd == "shutdown" && w.size() == 4) return n->shutdown.reset(), Outcome::ok();
+    if (cmd == "bfd" && w.size() == 4) return n->bfd.reset(), n->bfd_profile.reset(), Outcome::ok();
+    if (cmd == "bfd" && w.is(4, "profile")) return n->bfd_profile.reset(), Outcome::ok();
+    if (cmd == "ebgp-multihop") return n->ebgp_multihop.reset(), Outcome::ok();
+    if (cmd == "ttl-security") return n->ttl_security_hops.reset(), Outcome::ok();
+    if (cmd == "update-source") return n->update_source.reset(), Outcome::ok();
+    if (cmd == "timers") return n->timers.reset(), Outcome::ok();
+    return Outcome::error("malformed command: " + w.rest(0));
+  }
+
   Outcome neighbor_af(const Words& w) {
     const bool negated = w.is(0, "no");
     const size_t base = negated ? 1 : 0;  // index of "neighbor"
@@ -667,7 +763,22 @@ class Parser {
     NeighborAf& af = n->af[afi_];
     const size_t args = w.size() - base - 3;
     if (cmd == "activate" && args == 0) return af.activate = !negated, Outcome::ok();
-    if (negated) return Outcome::error("'no neighbor ... " + cmd + "' is only supported for activate");
+    if (negated) {
+      // no neighbor X route-map|prefix-list [NAME] in|out, and the flags.
+      if ((cmd == "route-map" || cmd == "prefix-list") && (args == 1 || args == 2) &&
+          (w.is(w.size() - 1, "in") || w.is(w.size() - 1, "out"))) {
+        const bool in = w.is(w.size() - 1, "in");
+        auto& slot = cmd == "route-map" ? (in ? af.route_map_in : af.route_map_out)
+                                        : (in ? af.prefix_list_in : af.prefix_list_out);
+        slot.reset();
+        return Outcome::ok();
+      }
+      if (cmd == "maximum-prefix") return af.maximum_prefix.reset(), Outcome::ok();
+      if (cmd == "soft-reconfiguration") return af.soft_reconfiguration_inbound.reset(), Outcome::ok();
+      if (cmd == "next-hop-self" && args == 0) return af.next_hop_self.reset(), Outcome::ok();
+      if (cmd == "route-reflector-client" && args == 0) return af.route_reflector_client.reset(), Outcome::ok();
+      return Outcome::error("malformed command: " + w.rest(0));
+    }
     if ((cmd == "route-map" || cmd == "prefix-list") && args == 2 && (w.is(base + 4, "in") || w.is(base + 4, "out"))) {
       const bool in = w.is(base + 4, "in");
       auto& slot = cmd == "route-map" ? (in ? af.route_map_in : af.route_map_out)
@@ -707,6 +818,16 @@ class Parser {
   // ---- bfd ----
   Outcome bfd(const Words& w) {
     Bfd& b = *c().bfd;
+    if (w.is(0, "no") && w.is(1, "profile") && w.size() == 3) {
+      std::erase_if(b.profiles, [&](const BfdProfile& p) { return p.name == w[2]; });
+      return Outcome::ok();
+    }
+    if (w.is(0, "no") && w.is(1, "peer") && w.size() >= 3) {
+      auto addr = IpAddress::parse(w[2]);
+      if (!addr) return Outcome::error("'" + w[2] + "' is not an address");
+      std::erase_if(b.peers, [&](const BfdPeer& p) { return p.address == *addr; });
+      return Outcome::ok();
+    }
     if (w.is(0, "profile") && w.size() == 2) {
       auto it = std::find_if(b.profiles.begin(), b.profiles.end(), [&](const auto& p) { return p.name == w[1]; });
       if (it == b.profiles.end()) {

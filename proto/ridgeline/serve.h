@@ -7,22 +7,24 @@
 
 #include <chrono>
 #include <future>
-#include <initializer_list>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/asio.h"
 
 namespace ridgeline::api {
 
 inline std::unique_ptr<grpc::Server> serve(const std::string& socket_path, const std::string& tcp_listen,
-                                           std::initializer_list<grpc::Service*> services, std::string& error) {
+                                           const std::vector<grpc::Service*>& services, std::string& error) {
   ::unlink(socket_path.c_str());
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + socket_path, grpc::InsecureServerCredentials());
   int tcp_port = 0;
   if (!tcp_listen.empty()) builder.AddListeningPort(tcp_listen, grpc::InsecureServerCredentials(), &tcp_port);
-  for (auto* s : services) builder.RegisterService(s);
+  for (auto* s : services) {
+    if (s) builder.RegisterService(s);
+  }
   auto server = builder.BuildAndStart();
   if (!server) {
     error = "cannot serve the API on " + socket_path + (tcp_listen.empty() ? "" : " and " + tcp_listen);
