@@ -14,6 +14,8 @@
 #include "common/config/manager.h"
 #include "common/config/parser.h"
 #include "common/daemon_options.h"
+#include "common/metrics.h"
+#include "common/metrics_http.h"
 #include "common/signals.h"
 #include "proto/ridgeline/config_service.h"
 #include "ridgeline/version.h"
@@ -49,6 +51,42 @@ int main(int argc, char** argv) {
   ridgeline::api::ConfigService config_service(io, config_manager);
   ridgeline::bfd::ApiServer api(io, server);
   if (!api.start(options.run_dir, options.grpc_listen, &config_service, error)) {
+    spdlog::critical("{}", error);
+    return 1;
+  }
+  // --metrics-listen: built on the BFD thread, like everything the sessions touch.
+  ridgeline::metrics::HttpServer metrics(io, [&] {
+    ridgeline::metrics::Text m;
+    for (const auto& v : server.sessions()) {
+      const ridgeline::metrics::Labels l{{"peer", v.key.peer.to_string()},
+                                         {"local", v.key.local ? v.key.local->to_string() : ""},
+                                         {"interface", v.key.interface},
+                                         {"multihop", v.key.multihop ? "true" : "false"}};
+      m.gauge("ridgeline_bfd_session_up", "1 if the session is Up", l, v.state == ridgeline::bfd::State::Up);
+      m.gauge("ridgeline_bfd_session_state", "RFC 5880 state: 0 AdminDown, 1 Down, 2 Init, 3 Up", l,
+              static_cast<double>(v.state));
+      m.counter("ridgeline_bfd_session_down_total", "Times the session went Down from Up (detections)", l,
+                static_cast<double>(v.counters.down));
+      m.counter("ridgeline_bfd_session_up_total", "Times the session came Up", l, static_cast<double>(v.counters.up));
+      m.counter("ridgeline_bfd_packets_received_total", "Control packets received", l,
+                static_cast<double>(v.counters.packets_in));
+      m.counter("ridgeline_bfd_packets_sent_total", "Control packets sent", l,
+                static_cast<double>(v.counters.packets_out));
+      m.gauge("ridgeline_bfd_detection_time_seconds", "Negotiated detection time", l,
+              std::chrono::duration<double>(v.detection_time).count());
+    }
+    uint64_t discarded = 0;
+    for (uint64_t n : server.discarded()) discarded += n;
+    m.counter("ridgeline_bfd_packets_discarded_total", "Packets discarded (RFC 5880 6.8.6)", {},
+              static_cast<double>(discarded));
+    for (const char* result : {"success", "failure"}) {
+      m.counter("ridgeline_config_reloads_total", "Config reloads (SIGHUP)", {{"daemon", "bfdd"}, {"result", result}},
+                static_cast<double>(std::string(result) == "success" ? config_manager.reloads_succeeded()
+                                                                     : config_manager.reloads_failed()));
+    }
+    return m.str();
+  });
+  if (!options.metrics_listen.empty() && !metrics.start(options.metrics_listen, error)) {
     spdlog::critical("{}", error);
     return 1;
   }

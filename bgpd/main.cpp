@@ -10,11 +10,13 @@
 
 #include "bgpd/server/api.h"
 #include "bgpd/server/fib_sink.h"
+#include "bgpd/server/metrics.h"
 #include "bgpd/server/speaker.h"
 #include "common/asio.h"
 #include "common/config/manager.h"
 #include "common/config/parser.h"
 #include "common/daemon_options.h"
+#include "common/metrics_http.h"
 #include "common/signals.h"
 #include "fib/link_monitor.h"
 #include "fib/netlink_kernel.h"
@@ -131,6 +133,12 @@ int main(int argc, char** argv) {
   ridgeline::api::ConfigService config_service(io, config_manager);
   ridgeline::bgp::ApiServer api(io, speaker, {writer.get(), fib_config.table, fib_config.metric});
   if (!api.start(options.run_dir, options.grpc_listen, &config_service, error)) {
+    spdlog::critical("{}", error);
+    return 1;
+  }
+  ridgeline::metrics::HttpServer metrics(
+      io, [&] { return ridgeline::bgp::metrics_page(speaker, writer.get(), config_manager); });
+  if (!options.metrics_listen.empty() && !metrics.start(options.metrics_listen, error)) {
     spdlog::critical("{}", error);
     return 1;
   }

@@ -106,6 +106,15 @@ bool FibWriter::call(std::function<void(const Programmer&)> fn, std::chrono::mil
   return ready.wait_for(timeout) == std::future_status::ready;
 }
 
+double FibWriter::timed_flush() {
+  const auto start = Clock::now();
+  programmer_.flush();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  ++counters_.flushes;
+  counters_.write_latency.observe(seconds);
+  return seconds;
+}
+
 FibStatus FibWriter::status() const {
   std::lock_guard lock(mutex_);
   FibStatus s = status_;
@@ -137,12 +146,9 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
     programmer_.set_gateway_down(gateway, down);
     if (!down) continue;
     const uint64_t before = programmer_.stats().group_replaces;
-    const auto start = Clock::now();
-    programmer_.flush();
-    ++counters_.flushes;
+    const double seconds = timed_flush();
     spdlog::info("fib: next hop {} is down: {} groups shrunk in place in {:.1f} ms", gateway.to_string(),
-                 programmer_.stats().group_replaces - before,
-                 std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+                 programmer_.stats().group_replaces - before, seconds * 1000);
   }
   size_t incoming = 0;
   for (const auto& batch : batches) incoming += batch.size();
@@ -176,8 +182,7 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
   }
 
   if (flush_due_ && now >= *flush_due_) {
-    programmer_.flush();
-    ++counters_.flushes;
+    timed_flush();
     flush_due_.reset();
     if (programmer_.stats().needs_repair && !repair_due_) repair_due_ = now + retry_;
   }

@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "common/metrics.h"
 #include "common/route_change.h"
 #include "fib/connected.h"
 #include "fib/programmer.h"
@@ -36,6 +37,7 @@ struct FibStatus {
   size_t queued = 0;       // change batches not yet taken by the writer
   uint64_t changes = 0, flushes = 0, reconciles = 0, resyncs = 0;
   uint64_t last_reconcile_drift = 0;
+  metrics::Histogram write_latency;  // seconds per flush (one batch of kernel writes)
 };
 
 class FibWriter {
@@ -70,6 +72,8 @@ class FibWriter {
 
   // The logic: does what is due at `now` and returns when it next has something to do.
   Clock::time_point step(Clock::time_point now, bool links_readable);
+  // Writes what is pending and times it; returns the seconds it took.
+  double timed_flush();
   Programmer& programmer() { return programmer_; }
 
  private:
