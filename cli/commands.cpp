@@ -425,6 +425,83 @@ struct Shell::Impl {
     return 0;
   }
 
+  // watch bgp neighbors | watch bgp routes [PREFIX [longer-prefixes]]: one line per event (JSON
+  // with `json`) until the daemon goes or rlsh is interrupted.
+  template <typename Event, typename Start>
+  int watch(bool as_json, Start start, std::ostream& out, std::ostream& err) {
+    grpc::ClientContext ctx;  // no deadline: a watch lasts
+    auto reader = start(ctx);
+    Event e;
+    google::protobuf::util::JsonPrintOptions o;
+    o.add_whitespace = false;
+    while (reader->Read(&e)) {
+      if (as_json) {
+        std::string line;
+        (void)google::protobuf::util::MessageToJsonString(e, &line, o);
+        out << line << std::endl;
+      } else {
+        out << describe(e) << std::endl;
+      }
+    }
+    auto s = reader->Finish();
+    return s.ok() ? 0 : failed(s, err);
+  }
+  static std::string describe(const v1::NeighborEvent& e) {
+    return fmt::format("{} neighbor {} {}{}", e.snapshot() ? "=" : "~", e.neighbor().address(),
+                       e.previous_state().empty() ? "" : e.previous_state() + " -> ", e.neighbor().state());
+  }
+  static std::string describe(const v1::RouteEvent& e) {
+    if (e.withdrawn()) return fmt::format("{} {} withdrawn", e.snapshot() ? "=" : "-", e.prefix());
+    return fmt::format("{} {} via {} from {}", e.snapshot() ? "=" : "+", e.prefix(),
+                       e.fib_next_hops_size() ? fmt::format("{}", fmt::join(e.fib_next_hops(), ",")) : "self",
+                       e.best().peer());
+  }
+
+  // bgp rib add PREFIX [community C]... [large-community L]... [local-preference N] [med N],
+  // bgp rib del PREFIX: paths originated through the API (as `gobgp global rib add`).
+  int rib_add(const std::vector<std::string>& w, std::ostream& err) {
+    v1::AddPathRequest req;
+    req.set_prefix(w[3]);
+    for (size_t i = 4; i < w.size(); i += 2) {
+      if (i + 1 >= w.size()) {
+        err << "% " << w[i] << " needs a value\n";
+        return 1;
+      }
+      if (w[i] == "community") {
+        req.add_communities(w[i + 1]);
+      } else if (w[i] == "large-community") {
+        req.add_large_communities(w[i + 1]);
+      } else if (w[i] == "local-preference" || w[i] == "med") {
+        uint32_t v = 0;
+        try {
+          v = static_cast<uint32_t>(std::stoul(w[i + 1]));
+        } catch (...) {
+          err << "% " << w[i] << " takes a number\n";
+          return 1;
+        }
+        w[i] == "med" ? req.set_med(v) : req.set_local_pref(v);
+      } else if (w[i] == "origin") {
+        req.set_origin(w[i + 1]);
+      } else {
+        err << "% unknown attribute: " << w[i] << "\n";
+        return 1;
+      }
+    }
+    v1::AddPathResponse r;
+    auto ctx = context();
+    auto s = bgp_stub().AddPath(ctx.get(), req, &r);
+    return s.ok() ? 0 : failed(s, err);
+  }
+
+  int rib_del(const std::string& prefix, std::ostream& err) {
+    v1::DeletePathRequest req;
+    req.set_prefix(prefix);
+    v1::DeletePathResponse r;
+    auto ctx = context();
+    auto s = bgp_stub().DeletePath(ctx.get(), req, &r);
+    return s.ok() ? 0 : failed(s, err);
+  }
+
   int clear(const std::string& address, v1::ClearNeighborRequest::Kind kind, std::ostream& err) {
     v1::ClearNeighborRequest req;
     req.set_address(address);
@@ -521,6 +598,19 @@ int Shell::run(const std::string& line, std::ostream& out, std::ostream& err) {
     return 0;
   }
   if (is(0, "show") && is(1, "bgp") && is(2, "summary") && w.size() == 3) return impl_->summary(as_json, out, err);
+  if (is(0, "watch") && is(1, "bgp") && is(2, "neighbors") && w.size() == 3) {
+    return impl_->watch<v1::NeighborEvent>(
+        as_json, [&](grpc::ClientContext& ctx) { return impl_->bgp_stub().WatchNeighbors(&ctx, {}); }, out, err);
+  }
+  if (is(0, "watch") && is(1, "bgp") && is(2, "routes") && w.size() <= 5) {
+    v1::WatchRoutesRequest req;
+    if (w.size() >= 4) req.set_prefix(w[3]);
+    if (w.size() == 5) req.set_longer_prefixes(is(4, "longer-prefixes"));
+    return impl_->watch<v1::RouteEvent>(
+        as_json, [&](grpc::ClientContext& ctx) { return impl_->bgp_stub().WatchRoutes(&ctx, req); }, out, err);
+  }
+  if (is(0, "bgp") && is(1, "rib") && is(2, "add") && w.size() >= 4) return impl_->rib_add(w, err);
+  if (is(0, "bgp") && is(1, "rib") && is(2, "del") && w.size() == 4) return impl_->rib_del(w[3], err);
   if (is(0, "show") && is(1, "bgp") && is(2, "services") && w.size() <= 4)
     return impl_->services(w.size() == 4 ? w[3] : "", as_json, out, err);
   if (is(0, "show") && is(1, "fib") && is(2, "status") && w.size() == 3) return impl_->fib_status(as_json, out, err);

@@ -13,22 +13,9 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from lab import Lab, frr_node_bgp, kernel_gateways, main, wait_until  # noqa: E402
+from lab import Lab, gateway_bgp, frr_node_bgp, kernel_gateways, main, wait_until  # noqa: E402
 
-GATEWAY = """hostname gw
-router bgp 64512
- bgp router-id 10.0.1.1
- neighbor NODES peer-group
- neighbor NODES remote-as external
- neighbor NODES timers 3 9
- neighbor NODES bfd
- bgp listen range 10.0.1.0/24 peer-group NODES
- address-family ipv4 unicast
-  neighbor NODES prefix-list POOL in
- exit-address-family
-exit
-ip prefix-list POOL seq 10 permit 10.0.1.0/24 le 32
-"""
+GATEWAY = gateway_bgp(group=["bfd"])
 
 NODE_BFD = """hostname n1
 bfd

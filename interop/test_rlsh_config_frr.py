@@ -20,26 +20,9 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from lab import BUILD_BIN, Lab, frr_node_bgp, main, wait_until  # noqa: E402
+from lab import BUILD_BIN, Lab, gateway_bgp, frr_node_bgp, main, wait_until  # noqa: E402
 
-GATEWAY = """hostname gw
-router bgp 64512
- bgp router-id 10.0.1.1
- neighbor NODES peer-group
- neighbor NODES remote-as external
- neighbor NODES timers 3 9
- bgp listen range 10.0.1.0/25 peer-group NODES
- address-family ipv4 unicast
-  neighbor NODES prefix-list POOL in
- exit-address-family
-exit
-ip prefix-list POOL seq 10 permit 10.0.1.0/24 le 32
-bfd
- profile metallb
-  receive-interval 300
- exit
-exit
-"""
+GATEWAY = gateway_bgp(listen="10.0.1.0/25", tail="bfd\n profile metallb\n  receive-interval 300\n exit\nexit\n")
 
 
 class RlshConfig(unittest.TestCase):

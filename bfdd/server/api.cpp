@@ -79,20 +79,6 @@ v1::BfdSessionEvent to_proto(const SessionEvent& e) {
   return out;
 }
 
-// Events for one WatchSessions stream, from the BFD thread to the gRPC thread.
-struct EventQueue {
-  std::mutex mutex;
-  std::condition_variable ready;
-  std::deque<v1::BfdSessionEvent> events;
-  void push(v1::BfdSessionEvent e) {
-    {
-      std::lock_guard lock(mutex);
-      events.push_back(std::move(e));
-    }
-    ready.notify_one();
-  }
-};
-
 }  // namespace
 
 struct ApiServer::Services {
@@ -145,32 +131,20 @@ struct ApiServer::Services {
 
     grpc::Status WatchSessions(grpc::ServerContext* ctx, const v1::WatchBfdSessionsRequest* req,
                                grpc::ServerWriter<v1::BfdSessionEvent>* writer) override {
-      auto queue = std::make_shared<EventQueue>();
-      int id = 0;
-      auto s = api::on_core(io_, "bfdd", [&] {
-        queue->push(v1::BfdSessionEvent{});  // first, an event without a session: the stream is live
-        for (const auto& view : server_.sessions()) queue->push(to_proto({view, std::nullopt, false}));
-        id = server_.watch([queue](const SessionEvent& e) { queue->push(to_proto(e)); });
-        return grpc::Status::OK;
-      });
-      if (!s.ok()) return s;
-      while (!ctx->IsCancelled()) {
-        std::unique_lock lock(queue->mutex);
-        queue->ready.wait_for(lock, std::chrono::milliseconds(200), [&] { return !queue->events.empty(); });
-        std::deque<v1::BfdSessionEvent> batch;
-        batch.swap(queue->events);
-        lock.unlock();
-        bool ok = true;
-        for (const auto& e : batch) ok = ok && writer->Write(e);
-        if (!ok) break;
-      }
-      // The client is gone: so are its references (it registers again when it comes back).
+      // The client is gone when the stream ends: so are its references (it registers again when
+      // it comes back).
       const std::string client = req->client();
-      boost::asio::post(io_, [this, id, client] {
-        server_.unwatch(id);
-        if (!client.empty()) server_.remove_owner(client);
-      });
-      return grpc::Status::OK;
+      return api::stream_events(
+          io_, "bfdd", ctx, writer,
+          [this](const std::shared_ptr<api::EventQueue<v1::BfdSessionEvent>>& queue) {
+            queue->push(v1::BfdSessionEvent{});  // first, an event without a session: the stream is live
+            for (const auto& view : server_.sessions()) queue->push(to_proto({view, std::nullopt, false}));
+            return server_.watch([queue](const SessionEvent& e) { queue->push(to_proto(e)); });
+          },
+          [this, client](int id) {
+            server_.unwatch(id);
+            if (!client.empty()) server_.remove_owner(client);
+          });
     }
 
    private:

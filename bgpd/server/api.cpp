@@ -160,6 +160,101 @@ struct ApiServer::Services {
    public:
     Bgp(boost::asio::io_context& io, Speaker& speaker, const FibView& fib) : io_(io), speaker_(speaker), fib_(fib) {}
 
+    grpc::Status WatchNeighbors(grpc::ServerContext* ctx, const v1::WatchNeighborsRequest*,
+                                grpc::ServerWriter<v1::NeighborEvent>* writer) override {
+      return api::stream_events(
+          io_, "bgpd", ctx, writer,
+          [this](const std::shared_ptr<api::EventQueue<v1::NeighborEvent>>& queue) {
+            for (const auto& p : speaker_.peers()) {
+              v1::NeighborEvent ev;
+              fill(p, *ev.mutable_neighbor());
+              ev.set_snapshot(true);
+              queue->push(std::move(ev));
+            }
+            Speaker::Watcher w;
+            w.neighbor = [queue](const PeerView& p, State previous) {
+              v1::NeighborEvent ev;
+              fill(p, *ev.mutable_neighbor());
+              ev.set_previous_state(std::string(to_string(previous)));
+              queue->push(std::move(ev));
+            };
+            return speaker_.watch(std::move(w));
+          },
+          [this](int id) { speaker_.unwatch(id); });
+    }
+
+    grpc::Status WatchRoutes(grpc::ServerContext* ctx, const v1::WatchRoutesRequest* req,
+                             grpc::ServerWriter<v1::RouteEvent>* writer) override {
+      RouteFilter f;
+      v1::ListRoutesRequest as_list;
+      as_list.set_afi(req->afi());
+      as_list.set_prefix(req->prefix());
+      as_list.set_longer_prefixes(req->longer_prefixes());
+      if (auto s = parse_filter(as_list, f); !s.ok()) return s;
+      const bool any_family = req->afi().empty() && req->prefix().empty();
+      auto wanted = [f, any_family](const Prefix& p) {
+        if (!any_family) return f.prefix_ok(p);
+        return !f.prefix || (f.longer ? f.prefix->contains(p) : *f.prefix == p);
+      };
+      return api::stream_events(
+          io_, "bgpd", ctx, writer,
+          [this, wanted](const std::shared_ptr<api::EventQueue<v1::RouteEvent>>& queue) {
+            std::vector<Prefix> prefixes;
+            speaker_.loc_rib().for_each([&](const Prefix& p, const rib::RibEntry&) {
+              if (wanted(p)) prefixes.push_back(p);
+            });
+            std::sort(prefixes.begin(), prefixes.end());
+            for (const Prefix& p : prefixes) queue->push(route_event(p, speaker_.loc_rib().find(p), true));
+            Speaker::Watcher w;
+            w.route = [this, queue, wanted](const Prefix& p, const rib::RibEntry* e) {
+              if (wanted(p)) queue->push(route_event(p, e, false));
+            };
+            return speaker_.watch(std::move(w));
+          },
+          [this](int id) { speaker_.unwatch(id); });
+    }
+
+    grpc::Status AddPath(grpc::ServerContext*, const v1::AddPathRequest* req, v1::AddPathResponse*) override {
+      auto prefix = Prefix::parse(req->prefix());
+      if (!prefix) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "'" + req->prefix() + "' is not a prefix");
+      PathAttributes a;
+      if (req->origin().empty() || req->origin() == "igp") {
+        a.origin = Origin::Igp;
+      } else if (req->origin() == "egp") {
+        a.origin = Origin::Egp;
+      } else if (req->origin() == "incomplete") {
+        a.origin = Origin::Incomplete;
+      } else {
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "origin must be igp, egp or incomplete");
+      }
+      for (const auto& c : req->communities()) {
+        auto v = config::parse_community(c);
+        if (!v) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "'" + c + "' is not a community");
+        a.communities.push_back(*v);
+      }
+      for (const auto& c : req->large_communities()) {
+        auto v = config::parse_large_community(c);
+        if (!v) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "'" + c + "' is not a large community");
+        a.large_communities.push_back(LargeCommunity{v->global, v->local1, v->local2});
+      }
+      if (req->has_local_pref()) a.local_pref = req->local_pref();
+      if (req->has_med()) a.med = req->med();
+      return api::on_core(io_, "bgpd", [&] {
+        speaker_.add_api_path(*prefix, std::move(a));
+        return grpc::Status::OK;
+      });
+    }
+
+    grpc::Status DeletePath(grpc::ServerContext*, const v1::DeletePathRequest* req, v1::DeletePathResponse*) override {
+      auto prefix = Prefix::parse(req->prefix());
+      if (!prefix) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "'" + req->prefix() + "' is not a prefix");
+      return api::on_core(io_, "bgpd", [&] {
+        if (!speaker_.delete_api_path(*prefix))
+          return grpc::Status(grpc::StatusCode::NOT_FOUND, "no path added through the API for " + req->prefix());
+        return grpc::Status::OK;
+      });
+    }
+
     grpc::Status ListServices(grpc::ServerContext*, const v1::ListServicesRequest* req,
                               grpc::ServerWriter<v1::Service>* writer) override {
       std::optional<Family> family;
@@ -282,6 +377,38 @@ struct ApiServer::Services {
       return peer ? peer->settings().name : "?";
     }
 
+    // Path i of a Loc-RIB entry, with every attribute and why it ranks where it does.
+    void fill_path(const Prefix& prefix, const rib::RibEntry& e, size_t i, v1::Path& p) const {
+      const rib::Path& path = e.paths[i];
+      p.set_peer(peer_name(path.peer));
+      if (path.peer != rib::kLocalPeer) p.set_next_hop(path.next_hop.to_string());
+      if (const Peer* peer = speaker_.peer_by_id(path.peer); peer && prefix.family() == Family::V6) {
+        if (const auto& ll = peer->link_local_next_hop()) p.set_link_local_next_hop(ll->to_string());
+      }
+      const bool is_best = e.selection.best && *e.selection.best == i;
+      p.set_best(is_best);
+      p.set_multipath(std::find(e.selection.multipath.begin(), e.selection.multipath.end(), i) !=
+                      e.selection.multipath.end());
+      p.set_reason(is_best ? "best" : std::string(rib::to_string(e.selection.lost_at.at(i))));
+      p.set_stale(path.stale);
+      p.set_eligible(path.eligible);
+      p.set_accepted(true);
+      fill_attributes(*path.attrs, p);
+    }
+
+    v1::RouteEvent route_event(const Prefix& prefix, const rib::RibEntry* e, bool snapshot) const {
+      v1::RouteEvent ev;
+      ev.set_prefix(prefix.to_string());
+      ev.set_snapshot(snapshot);
+      if (!e || !e->best()) {
+        ev.set_withdrawn(true);
+        return ev;
+      }
+      fill_path(prefix, *e, *e->selection.best, *ev.mutable_best());
+      for (const auto& h : e->fib_next_hops) ev.add_fib_next_hops(h.to_string());
+      return ev;
+    }
+
     v1::Service service(const Prefix& prefix, const rib::RibEntry& e, int64_t now) const {
       v1::Service s;
       s.set_prefix(prefix.to_string());
@@ -355,24 +482,8 @@ struct ApiServer::Services {
         route.set_prefix(prefix.to_string());
         for (const auto& h : e.fib_next_hops) route.add_fib_next_hops(h.to_string());
         for (size_t i = 0; i < e.paths.size(); ++i) {
-          const rib::Path& path = e.paths[i];
-          const std::string from = peer_name(path.peer);
-          if (!req.neighbor().empty() && from != req.neighbor()) continue;
-          auto* p = route.add_paths();
-          p->set_peer(from);
-          if (path.peer != rib::kLocalPeer) p->set_next_hop(path.next_hop.to_string());
-          if (const Peer* peer = speaker_.peer_by_id(path.peer); peer && prefix.family() == Family::V6) {
-            if (const auto& ll = peer->link_local_next_hop()) p->set_link_local_next_hop(ll->to_string());
-          }
-          const bool is_best = e.selection.best && *e.selection.best == i;
-          p->set_best(is_best);
-          p->set_multipath(std::find(e.selection.multipath.begin(), e.selection.multipath.end(), i) !=
-                           e.selection.multipath.end());
-          p->set_reason(is_best ? "best" : std::string(rib::to_string(e.selection.lost_at.at(i))));
-          p->set_stale(path.stale);
-          p->set_eligible(path.eligible);
-          p->set_accepted(true);
-          fill_attributes(*path.attrs, *p);
+          if (!req.neighbor().empty() && peer_name(e.paths[i].peer) != req.neighbor()) continue;
+          fill_path(prefix, e, i, *route.add_paths());
         }
         if (route.paths_size() > 0) out.push_back(std::move(route));
       }

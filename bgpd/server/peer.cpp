@@ -155,6 +155,7 @@ void Peer::run(const Actions& actions) {
       case Action::StateChanged:
         spdlog::info("{}: {} -> {}", settings_.name, to_string(a.from), to_string(a.to));
         state_since_ = std::chrono::system_clock::now();
+        speaker_.peer_state_changed(*this, a.from);
         break;
     }
   }

@@ -314,7 +314,13 @@ bool Speaker::reload(config::Config next, ReloadSummary& summary, std::string& e
   if (networks_changed) {
     // Originated again under the new policy; what did not change makes no change (same
     // attributes, same best path).
-    rib_.withdraw_peer(rib::kLocalPeer);
+    std::vector<Prefix> networks;  // the `network` paths (id 0); API paths (id 1) stay
+    rib_.for_each([&](const Prefix& p, const rib::RibEntry& e) {
+      for (const auto& path : e.paths) {
+        if (path.peer == rib::kLocalPeer && path.path_id == 0) networks.push_back(p);
+      }
+    });
+    for (const Prefix& p : networks) rib_.withdraw(p, rib::kLocalPeer, 0);
     originate_networks();
   }
   routes_changed();
@@ -471,6 +477,14 @@ void Speaker::routes_changed() {
   asio::post(io_, [this] {
     drain_scheduled_ = false;
     rib::RibChanges changes = rib_.drain(rib_clock_ms());
+    if (!watchers_.empty()) {
+      for (const Prefix& p : changes.best_changed) {
+        const rib::RibEntry* e = rib_.find(p);
+        for (const auto& [id, w] : watchers_) {
+          if (w.route) w.route(p, e);
+        }
+      }
+    }
     if (!changes.fib.empty() && !fib_frozen_) sink_->apply(std::move(changes.fib));
     if (std::exchange(converged_pending_, false)) sink_->rib_converged();
     if (!changes.best_changed.empty()) {
@@ -536,6 +550,37 @@ std::vector<Speaker::ReceivedRoute> Speaker::received_routes(const std::string& 
 std::vector<std::pair<Prefix, rib::AttrRef>> Speaker::advertised_routes(const std::string& peer) const {
   const Peer* p = find_peer(peer);
   return p ? p->advertised_routes() : std::vector<std::pair<Prefix, rib::AttrRef>>{};
+}
+
+int Speaker::watch(Watcher watcher) {
+  const int id = next_watcher_++;
+  watchers_[id] = std::move(watcher);
+  return id;
+}
+
+void Speaker::unwatch(int id) {
+  watchers_.erase(id);
+}
+
+void Speaker::peer_state_changed(const Peer& peer, State previous) {
+  if (watchers_.empty()) return;
+  const PeerView v = peer.view();
+  for (const auto& [id, w] : watchers_) {
+    if (w.neighbor) w.neighbor(v, previous);
+  }
+}
+
+void Speaker::add_api_path(const Prefix& prefix, PathAttributes attrs) {
+  if (!attrs.as_path) attrs.as_path = AsPath{};
+  if (!attrs.origin) attrs.origin = Origin::Igp;
+  rib_.update(prefix, rib::Path{rib::kLocalPeer, 1, store_.intern(std::move(attrs)), IpAddress{}});
+  routes_changed();
+}
+
+bool Speaker::delete_api_path(const Prefix& prefix) {
+  if (!rib_.withdraw(prefix, rib::kLocalPeer, 1)) return false;
+  routes_changed();
+  return true;
 }
 
 bool Speaker::clear_peer(const std::string& name) {

@@ -1,6 +1,7 @@
 #pragma once
 // The BGP speaker: the peers, their TCP connections, the Loc-RIB and advertisement, on one
 // Boost.Asio io_context thread. Everything here runs on that thread; other threads post to it.
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -116,6 +117,20 @@ class Speaker {
   static int64_t rib_clock_ms();
   void want_bfd(const Peer& peer, bool wanted);
 
+  // Watchers (the API's watch streams), called on this thread: a neighbor changed state, or a
+  // prefix's best path or next hops changed (a null entry: it left the Loc-RIB).
+  struct Watcher {
+    std::function<void(const PeerView& peer, State previous)> neighbor;
+    std::function<void(const Prefix& prefix, const rib::RibEntry* entry)> route;
+  };
+  int watch(Watcher watcher);
+  void unwatch(int id);
+  void peer_state_changed(const Peer& peer, State previous);
+
+  // Paths originated through the API (path id 1 of the local peer; `network` lines are 0).
+  void add_api_path(const Prefix& prefix, PathAttributes attrs);
+  bool delete_api_path(const Prefix& prefix);
+
   // Hard reset of one peer (or all with "*"): Cease/Administrative Reset, then reconnect.
   bool clear_peer(const std::string& name);
   // Soft reset (RFC 2918): inbound policy applied again, or the Adj-RIB-Out re-evaluated. False if
@@ -196,6 +211,8 @@ class Speaker {
     auto operator<=>(const UpdateKey&) const = default;
   };
   std::map<UpdateKey, std::pair<rib::AttrRef, SharedMessages>> update_cache_;  // one batch only
+  std::map<int, Watcher> watchers_;
+  int next_watcher_ = 1;
   uint64_t update_encodings_ = 0;
   uint64_t shared_update_sends_ = 0;
 };

@@ -255,6 +255,18 @@ class Lab:
         return r.stdout
 
 
+def gateway_bgp(group=(), af=(), tail="", listen="10.0.1.0/24"):
+    """Our gateway's config (AS 64512) with the nodes' peer-group NODES (eBGP, timers 3 9) behind a
+    listen range and the inbound prefix-list POOL (10.0.1.0/24 le 32). group: extra `neighbor
+    NODES ...` words; af: extra IPv4 address-family lines; tail: text after the router block."""
+    lines = ["hostname gw", "router bgp 64512", " bgp router-id 10.0.1.1", " neighbor NODES peer-group",
+             " neighbor NODES remote-as external", " neighbor NODES timers 3 9",
+             *[f" neighbor NODES {g}" for g in group], f" bgp listen range {listen} peer-group NODES",
+             " address-family ipv4 unicast", "  neighbor NODES prefix-list POOL in", *[f"  {a}" for a in af],
+             " exit-address-family", "exit", "ip prefix-list POOL seq 10 permit 10.0.1.0/24 le 32"]
+    return "\n".join(lines) + "\n" + tail
+
+
 def frr_node_bgp(name, asn, router_id, networks=(), router=(), neighbor=(), af=(), tail="", gateway="10.0.1.1"):
     """FRR's bgpd.conf for a "Kubernetes node" peering eBGP with the gateway (AS 64512): fast
     timers, no RFC 8212 policy needed, `network` lines without an IGP to validate them.

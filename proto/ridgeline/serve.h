@@ -6,8 +6,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -51,6 +54,62 @@ grpc::Status on_core(boost::asio::io_context& io, const char* daemon, F&& fn) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(daemon) + " core did not answer");
   }
   return result.get();
+}
+
+// Events for one watch stream, from the core thread to the gRPC thread. Bounded: a client that
+// does not keep up loses its stream (RESOURCE_EXHAUSTED), not the daemon its memory.
+template <typename Event>
+struct EventQueue {
+  static constexpr size_t kMax = 200000;
+  std::mutex mutex;
+  std::condition_variable ready;
+  std::deque<Event> events;
+  bool overflowed = false;
+  void push(Event e) {
+    {
+      std::lock_guard lock(mutex);
+      if (events.size() >= kMax) {
+        overflowed = true;
+      } else {
+        events.push_back(std::move(e));
+      }
+    }
+    ready.notify_one();
+  }
+};
+
+// A server stream of events: `subscribe(queue)` runs on the core, pushes the snapshot and
+// returns the watcher's id; events are written until the client goes or falls behind; then
+// `unsubscribe(id)` runs on the core.
+template <typename Event, typename Subscribe, typename Unsubscribe>
+grpc::Status stream_events(boost::asio::io_context& io, const char* daemon, grpc::ServerContext* ctx,
+                           grpc::ServerWriter<Event>* writer, Subscribe subscribe, Unsubscribe unsubscribe) {
+  auto queue = std::make_shared<EventQueue<Event>>();
+  int id = 0;
+  auto s = on_core(io, daemon, [&] {
+    id = subscribe(queue);
+    return grpc::Status::OK;
+  });
+  if (!s.ok()) return s;
+  grpc::Status result = grpc::Status::OK;
+  while (!ctx->IsCancelled()) {
+    std::unique_lock lock(queue->mutex);
+    queue->ready.wait_for(lock, std::chrono::milliseconds(200),
+                          [&] { return !queue->events.empty() || queue->overflowed; });
+    std::deque<Event> batch;
+    batch.swap(queue->events);
+    const bool overflowed = queue->overflowed;
+    lock.unlock();
+    bool ok = true;
+    for (const auto& e : batch) ok = ok && writer->Write(e);
+    if (!ok) break;
+    if (overflowed) {
+      result = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "the watcher fell behind; watch again");
+      break;
+    }
+  }
+  boost::asio::post(io, [unsubscribe, id] { unsubscribe(id); });
+  return result;
 }
 
 }  // namespace ridgeline::api
