@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <sstream>
@@ -123,6 +124,10 @@ int main(int argc, char** argv) {
   History* hist = history_init();
   HistEvent ev;
   history(hist, &ev, H_SETSIZE, 1000);
+  // History survives the session, as vtysh's: ~/.rlsh_history.
+  const char* home = std::getenv("HOME");
+  const std::string history_file = home ? std::string(home) + "/.rlsh_history" : "";
+  if (!history_file.empty()) history(hist, &ev, H_LOAD, history_file.c_str());
   el_set(el, EL_EDITOR, "emacs");
   el_set(el, EL_HIST, history, hist);
   el_set(el, EL_PROMPT, prompt);
@@ -142,6 +147,7 @@ int main(int argc, char** argv) {
     if (mode.empty() && (text == "exit" || text == "quit")) break;
     if (text.find_first_not_of(' ') == std::string::npos) continue;
     history(hist, &ev, H_ENTER, text.c_str());
+    if (!history_file.empty()) history(hist, &ev, H_SAVE, history_file.c_str());
     shell.run(text, std::cout, std::cout);
     std::cout.flush();
   }

@@ -35,7 +35,7 @@ class Tmux:
         self.name = name
         subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "50", command], check=True)
 
-    SPECIAL = ("Enter", "Tab", "C-u", "?")
+    SPECIAL = ("Enter", "Tab", "C-u", "Up", "?")
 
     def keys(self, *keys):
         """Text is typed literally (so that "end" is not the End key); Enter, Tab, C-u and ? are keys."""
@@ -59,7 +59,9 @@ class Interactive(unittest.TestCase):
         with Lab("rlshia") as lab:
             lab.start_bfdd(GATEWAY)
             gw = lab.start_bgpd(GATEWAY)
-            t = Tmux(f"rlsh{os.getpid()}", f"{os.path.join(BUILD_BIN, 'rlsh')} --run-dir {gw.run_dir}")
+            home = lab.path("home", "x")[:-2]  # rlsh keeps its history in $HOME/.rlsh_history
+            rlsh = f"env HOME={home} {os.path.join(BUILD_BIN, 'rlsh')} --run-dir {gw.run_dir}"
+            t = Tmux(f"rlsh{os.getpid()}", rlsh)
             try:
                 t.wait_for("the prompt", "edge1# ")
                 # Tab completes a unique word.
@@ -107,6 +109,16 @@ class Interactive(unittest.TestCase):
                 wait_until("rlsh to exit", lambda: subprocess.run(["tmux", "has-session", "-t", t.name],
                                                                   capture_output=True).returncode != 0,
                            timeout=10, interval=0.1, on_timeout=t.screen)
+            finally:
+                t.close()
+            # History: kept in the file, and brought back by the up arrow in the next session.
+            with open(os.path.join(home, ".rlsh_history")) as f:
+                self.assertIn("configure terminal", f.read().replace("\\040", " "))  # libedit escapes spaces
+            t = Tmux(f"rlsh{os.getpid()}b", rlsh)
+            try:
+                t.wait_for("the prompt again", "edge1# ")
+                t.keys("Up")
+                t.wait_for("the last command recalled", "edge1# end")
             finally:
                 t.close()
 
