@@ -5,7 +5,8 @@
 - installed into a fresh Debian 12 root (debootstrap) with apt, which pulls the computed
   dependencies: the binaries run (--version, --check of the shipped config), the user exists, the
   files and permissions are as listed, the units pass `systemd-analyze verify`;
-- an upgrade to a newer version keeps an edited config (a conffile);
+- an upgrade to a newer version keeps an edited config (a conffile) and restarts the daemons with
+  try-restart (seen through systemctl/deb-systemd-invoke stand-ins), stopping nothing;
 - the installed daemons run as the units run them (user ridgeline, only the three capabilities,
   umask 0007) in a network namespace: API sockets 0660 ridgeline:ridgeline, port 179, the
   nexthop_compat_mode sysctl, rlsh through the socket, SIGHUP reload;
@@ -108,14 +109,17 @@ class Packages(unittest.TestCase):
         subprocess.run(["umount", "-l", os.path.join(root, "proc")], capture_output=True)
 
     def chroot(self, *args, check=True, timeout=600):
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C"}
+        env = {"PATH": "/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive",
+               "LC_ALL": "C"}
         return run("chroot", self.debian_root(), *args, check=check, timeout=timeout, env=env)
 
     def install(self, deb):
         root = self.debian_root()
         shutil.copy(deb, os.path.join(root, "tmp"))
         self.chroot("apt-get", "update", "-qq", timeout=900)
+        # DPkg::Path: apt gives dpkg its own PATH; /usr/local/sbin first lets a test put stand-ins there.
         return self.chroot("apt-get", "install", "-y", "-qq", "--no-install-recommends",
+                           "-o", "DPkg::Path=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin",
                            "/tmp/" + os.path.basename(deb), timeout=1200)
 
     # --- tests ---
@@ -174,7 +178,28 @@ class Packages(unittest.TestCase):
         conf = os.path.join(self.root, "etc", "ridgeline", "ridgeline.conf")
         with open(conf, "a") as f:
             f.write("! edited by the operator\n")
-        self.install(self.deb_next)
+        # The root has no running systemd: make the maintainer scripts believe it has one, with
+        # systemctl and deb-systemd-invoke recording what they are asked, to see the upgrade
+        # restart the daemons (try-restart: SIGTERM, and with graceful restart bgpd leaves the
+        # kernel routes for the new bgpd to adopt, as the interop tests show) and stop nothing.
+        calls = os.path.join(self.root, "tmp", "systemd-calls")
+        shims = [os.path.join(self.root, "usr", "local", "sbin", n) for n in ("systemctl", "deb-systemd-invoke")]
+        os.makedirs(os.path.join(self.root, "run", "systemd", "system"), exist_ok=True)
+        for shim in shims:
+            with open(shim, "w") as f:
+                f.write(f'#!/bin/sh\necho "$(basename "$0") $*" >> /tmp/systemd-calls\n')
+            os.chmod(shim, 0o755)
+        try:
+            upgrade = self.install(self.deb_next)
+        finally:
+            for shim in shims:
+                os.unlink(shim)
+            os.rmdir(os.path.join(self.root, "run", "systemd", "system"))
+        self.assertTrue(os.path.exists(calls), f"no systemctl call recorded; apt said:\n{upgrade.stdout}{upgrade.stderr}")
+        with open(calls) as f:
+            recorded = f.read()
+        self.assertIn("deb-systemd-invoke try-restart ridgeline-bfdd.service ridgeline-bgpd.service", recorded)
+        self.assertNotIn(" stop ", recorded, recorded)
         self.assertIn("99.0.0", self.chroot("dpkg-query", "-W", "-f", "${Version}", "ridgeline").stdout)
         with open(conf) as f:
             self.assertIn("! edited by the operator", f.read())
