@@ -10,13 +10,6 @@
 
 namespace ridgeline::cli {
 
-// Which mode a line enters, given the mode it is typed in: FRR's names ("config-router", ...).
-// Empty if the line enters none.
-std::optional<std::string> mode_entered(const std::string& mode, const std::vector<std::string>& words);
-
-// A line-by-line diff of two texts: "-" for lines only in `before`, "+" for lines only in `after`.
-std::string diff_lines(const std::string& before, const std::string& after);
-
 class ConfigMode {
  public:
   explicit ConfigMode(const std::string& run_dir);

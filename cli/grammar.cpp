@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace ridgeline::cli {
@@ -228,6 +229,57 @@ std::vector<Choice> next_words(const std::string& mode, const std::vector<std::s
       for (const auto& n : *known) add(n, help);
     } else {
       add(next, help);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+bool is(const std::vector<std::string>& w, size_t i, const char* s) {
+  return i < w.size() && w[i] == s;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> mode_entered(const std::string& mode, const std::vector<std::string>& w) {
+  if (mode == "config") {
+    if (is(w, 0, "router") && is(w, 1, "bgp") && w.size() == 3) return "config-router";
+    if (is(w, 0, "route-map") && w.size() == 4) return "config-route-map";
+    if (is(w, 0, "bfd") && w.size() == 1) return "config-bfd";
+    if (is(w, 0, "fib") && w.size() == 1) return "config-fib";
+  } else if (mode == "config-router") {
+    if (is(w, 0, "address-family") && w.size() == 3) return "config-router-af";
+  } else if (mode == "config-bfd") {
+    if (is(w, 0, "profile") && w.size() == 2) return "config-bfd-profile";
+    if (is(w, 0, "peer") && w.size() >= 2) return "config-bfd-peer";
+  }
+  return std::nullopt;
+}
+
+std::string diff_lines(const std::string& before, const std::string& after) {
+  const auto a = lines_of(before), b = lines_of(after);
+  // Longest common subsequence, then a walk that prints what is not in it.
+  std::vector<std::vector<uint32_t>> l(a.size() + 1, std::vector<uint32_t>(b.size() + 1, 0));
+  for (size_t i = a.size(); i-- > 0;)
+    for (size_t j = b.size(); j-- > 0;)
+      l[i][j] = a[i] == b[j] ? l[i + 1][j + 1] + 1 : std::max(l[i + 1][j], l[i][j + 1]);
+  std::string out;
+  size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (i < a.size() && j < b.size() && a[i] == b[j]) {
+      ++i, ++j;
+    } else if (j < b.size() && (i == a.size() || l[i][j + 1] >= l[i + 1][j])) {
+      out += "+" + b[j++] + "\n";
+    } else {
+      out += "-" + a[i++] + "\n";
     }
   }
   return out;

@@ -175,8 +175,8 @@ class Parser {
       case Mode::AddressFamily: return address_family(w);
       case Mode::RouteMap: return route_map(w);
       case Mode::Bfd: return bfd(w);
-      case Mode::BfdProfile: return bfd_timers(w, profile_->timers, true);
-      case Mode::BfdPeer: return bfd_timers(w, peer_->timers, false);
+      case Mode::BfdProfile: return bfd_timers(w, c().bfd->profiles[profile_].timers, true);
+      case Mode::BfdPeer: return bfd_timers(w, c().bfd->peers[peer_].timers, false);
       case Mode::Fib: return fib(w);
       case Mode::LineVty: return Outcome::unknown();
     }
@@ -230,6 +230,7 @@ class Parser {
     if (w.is(1, "route-map") && w.size() >= 3) {
       auto it = c().route_maps.find(w[2]);
       if (it == c().route_maps.end()) return Outcome::error("no route-map " + w[2]);
+      if (mode_ == Mode::RouteMap && rmap_name_ == w[2]) mode_ = Mode::Top;  // its entry may go
       if (w.size() == 3) return c().route_maps.erase(it), Outcome::ok();
       auto seq = w.size() == 5 ? parse_number<uint32_t>(w[4], 1, 65535) : std::nullopt;
       if (!seq) return Outcome::error("usage: no route-map NAME [permit|deny SEQ]");
@@ -243,8 +244,16 @@ class Parser {
           w.is(2, "community-list") ? c().community_lists.erase(name) : c().large_community_lists.erase(name);
       return n ? Outcome::ok() : Outcome::error("no " + w[2] + " " + name);
     }
-    if (w.is(1, "bfd") && w.size() == 2) return c().bfd.reset(), Outcome::ok();
-    if (w.is(1, "fib") && w.size() == 2) return c().fib.reset(), Outcome::ok();
+    if (w.is(1, "bfd") && w.size() == 2) {
+      c().bfd.reset();
+      if (mode_ == Mode::Bfd || mode_ == Mode::BfdProfile || mode_ == Mode::BfdPeer) mode_ = Mode::Top;
+      return Outcome::ok();
+    }
+    if (w.is(1, "fib") && w.size() == 2) {
+      c().fib.reset();
+      if (mode_ == Mode::Fib) mode_ = Mode::Top;
+      return Outcome::ok();
+    }
     return Outcome::unknown();
   }
 
@@ -724,8 +733,8 @@ class Parser {
 
   // no neighbor X password|description|shutdown|bfd|ebgp-multihop|ttl-security|update-source|timers
   Outcome no_neighbor_setting(const Words& w) {
-    Neighbor* n = c().bgp->find_neighbor(w[2]);
     if (w.size() < 4) return Outcome::unknown();
+    Neighbor* n = c().bgp->find_neighbor(w[2]);
     const std::string& cmd = w[3];
     static const char* af_commands[] = {"activate",
                                         "route-map",
@@ -820,12 +829,14 @@ class Parser {
     Bfd& b = *c().bfd;
     if (w.is(0, "no") && w.is(1, "profile") && w.size() == 3) {
       std::erase_if(b.profiles, [&](const BfdProfile& p) { return p.name == w[2]; });
+      if (mode_ == Mode::BfdProfile || mode_ == Mode::BfdPeer) mode_ = Mode::Bfd;
       return Outcome::ok();
     }
     if (w.is(0, "no") && w.is(1, "peer") && w.size() >= 3) {
       auto addr = IpAddress::parse(w[2]);
       if (!addr) return Outcome::error("'" + w[2] + "' is not an address");
       std::erase_if(b.peers, [&](const BfdPeer& p) { return p.address == *addr; });
+      if (mode_ == Mode::BfdProfile || mode_ == Mode::BfdPeer) mode_ = Mode::Bfd;
       return Outcome::ok();
     }
     if (w.is(0, "profile") && w.size() == 2) {
@@ -834,7 +845,7 @@ class Parser {
         b.profiles.push_back({w[1], {}});
         it = b.profiles.end() - 1;
       }
-      profile_ = &*it;
+      profile_ = static_cast<size_t>(it - b.profiles.begin());
       mode_ = Mode::BfdProfile;
       return Outcome::ok();
     }
@@ -868,7 +879,7 @@ class Parser {
         b.peers.push_back(peer);
         it = b.peers.end() - 1;
       }
-      peer_ = &*it;
+      peer_ = static_cast<size_t>(it - b.peers.begin());
       mode_ = Mode::BfdPeer;
       return Outcome::ok();
     }
@@ -892,7 +903,7 @@ class Parser {
     if (w.is(0, "echo-mode") && w.size() == 1) return t.echo_mode = true, Outcome::ok();
     if (w.is(0, "shutdown") && w.size() == 1) return t.shutdown = true, Outcome::ok();
     if (w.is(0, "no") && w.is(1, "shutdown") && w.size() == 2) return t.shutdown = false, Outcome::ok();
-    if (!in_profile && w.is(0, "profile") && w.size() == 2) return peer_->profile = w[1], Outcome::ok();
+    if (!in_profile && w.is(0, "profile") && w.size() == 2) return c().bfd->peers[peer_].profile = w[1], Outcome::ok();
     return Outcome::unknown();
   }
 
@@ -981,8 +992,10 @@ class Parser {
   Afi afi_ = Afi::Ipv4Unicast;
   std::string rmap_name_;
   uint32_t rmap_seq_ = 0;
-  BfdProfile* profile_ = nullptr;
-  BfdPeer* peer_ = nullptr;
+  // Indices into the bfd block's profiles and peers while in their modes; a `no profile` or `no
+  // peer` (which may shift them) leaves the sub-mode.
+  size_t profile_ = 0;
+  size_t peer_ = 0;
 };
 
 }  // namespace

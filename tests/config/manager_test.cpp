@@ -64,6 +64,33 @@ TEST(NoForms, NeighborAndWholeListsGo) {
   EXPECT_EQ(bad.errors[0].line, std::count(kBase, kBase + std::strlen(kBase), '\n') + 1);
 }
 
+// Found by fuzz_config_parser: a `no` that removes the block being edited used to leave the parser
+// pointing into it (use after free, null dereference), and `no neighbor` alone read past the line.
+TEST(NoForms, RemovingTheBlockBeingEditedLeavesItsMode) {
+  for (const char* text : {
+           "bfd\n profile a\n exit\n profile b\n  no profile a\n  receive-interval 100\nexit\n",
+           "bfd\n peer 10.0.1.1\n  no peer 10.0.1.1\n  receive-interval 100\nexit\n",
+           "bfd\n profile a\n  no bfd\n  receive-interval 100\n",
+           "fib\n no fib\n table 5\n",
+           "route-map RM permit 10\n no route-map RM\n set local-preference 200\n",
+           "router bgp 1\n no neighbor\n",
+       }) {
+    auto r = parse_config(text, "t.conf");  // must not crash; the last line is then out of its mode
+    if (r.ok()) {
+      EXPECT_EQ(print_config(parse(print_config(r.config))), print_config(r.config)) << text;
+    } else {
+      EXPECT_EQ(r.errors.size(), 1u) << text;
+    }
+  }
+  // Removing another profile from inside one returns to the bfd block; the edits go where they belong.
+  const Config c = parse(
+      "bfd\n profile a\n exit\n profile b\n  no profile a\n profile b\n"
+      "  receive-interval 100\n exit\nexit\n");
+  ASSERT_EQ(c.bfd->profiles.size(), 1u);
+  EXPECT_EQ(c.bfd->profiles[0].name, "b");
+  EXPECT_EQ(c.bfd->profiles[0].timers.receive_interval_ms, 100u);
+}
+
 TEST(DaemonParts, JoinedTheyAreTheWholeFile) {
   const Config c = parse(kBase);
   const Config bgpd = part_of(c, Daemon::Bgpd), bfdd = part_of(c, Daemon::Bfdd);
