@@ -16,6 +16,7 @@
 #include "common/daemon_options.h"
 #include "common/metrics.h"
 #include "common/metrics_http.h"
+#include "common/privileges.h"
 #include "common/signals.h"
 #include "proto/ridgeline/config_service.h"
 #include "ridgeline/version.h"
@@ -90,6 +91,8 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", error);
     return 1;
   }
+  // Every socket is open (BGP/BFD, netlink, API, metrics): keep only the network capabilities.
+  if (!ridgeline::keep_only_network_capabilities(error)) spdlog::warn("capabilities: {}", error);
   spdlog::info("bfdd {} running: {} configured sessions, API on {}/bfdd.sock", ridgeline::kVersion,
                parsed.config.bfd ? parsed.config.bfd->peers.size() : 0, options.run_dir);
   // AdminDown to every peer before the loop ends.

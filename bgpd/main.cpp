@@ -17,6 +17,7 @@
 #include "common/config/parser.h"
 #include "common/daemon_options.h"
 #include "common/metrics_http.h"
+#include "common/privileges.h"
 #include "common/signals.h"
 #include "fib/link_monitor.h"
 #include "fib/netlink_kernel.h"
@@ -142,6 +143,8 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", error);
     return 1;
   }
+  // Every socket is open (BGP/BFD, netlink, API, metrics): keep only the network capabilities.
+  if (!ridgeline::keep_only_network_capabilities(error)) spdlog::warn("capabilities: {}", error);
   spdlog::info("bgpd {} running: AS {}, API on {}/bgpd.sock", ridgeline::kVersion, parsed.config.bgp->asn,
                options.run_dir);
 

@@ -3,7 +3,8 @@
 gateway namespace's loopback. With one FRR node announcing two /32s over BFD, checked: every line
 is well-formed exposition text with HELP and TYPE; the neighbor is up with its counters and
 prefixes; the FIB gauges match the kernel and the write-latency histogram counted the flushes;
-the BFD session is up; a broken reload counts as a failure and a good one as a success.
+the BFD session is up; a broken reload counts as a failure and a good one as a success. Both
+daemons, started as root, hold only the three network capabilities once their sockets are open.
 """
 import os
 import re
@@ -80,6 +81,14 @@ class Metrics(unittest.TestCase):
             self.well_formed(page)
             self.assertGreater(value(page, "ridgeline_bfd_packets_received_total", peer="10.0.1.11"), 0)
             self.assertAlmostEqual(value(page, "ridgeline_bfd_detection_time_seconds", peer="10.0.1.11"), 0.9)
+
+            # Both daemons kept only CAP_NET_ADMIN, CAP_NET_BIND_SERVICE and CAP_NET_RAW (bits 12, 10, 13)
+            # once their sockets were open, though started as root; and they still work (above).
+            for daemon in (gw, bfd):
+                with open(f"/proc/{daemon.proc.pid}/status") as f:
+                    caps = dict(line.split(":\t", 1) for line in f.read().splitlines() if line.startswith("Cap"))
+                for kind in ("CapEff", "CapPrm", "CapBnd"):
+                    self.assertEqual(int(caps[kind], 16), 0x3400, f"{daemon.log}: {kind} {caps[kind]}")
 
             # Reloads: a broken file is a failure, a good one a success.
             path = os.path.join(os.path.dirname(gw.run_dir), "ridgeline.conf")
