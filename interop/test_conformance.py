@@ -9,7 +9,8 @@ unknown capability), an UPDATE in OpenConfirm, RFC 7606 treat-as-withdraw (COMMU
 ORIGIN 7, a missing mandatory attribute, a conflicting total attribute length, NLRI with no
 attributes), attribute discard (ATOMIC_AGGREGATE, AGGREGATOR), duplicates (COMMUNITIES: the first
 is used; MP_REACH: 3/1), session resets (MP_REACH next-hop length 9, a truncated MP_REACH, an IPv4
-prefix of length 33), martian next hops (not installed). `test_bgpd_bad_input.py` and
+prefix of length 33), martian next hops (not installed), a silent peer (4/0 at hold expiry, its
+routes gone), 100 reconnects after a refusal (rate-limited log, no descriptor or memory growth). `test_bgpd_bad_input.py` and
 `test_bgpd_raw_peer_semantics.py` hold the rest (maximum-prefix, loops, LOCAL_PREF, Partial bit).
 """
 import os
@@ -114,7 +115,7 @@ MARTIANS = ["0.0.0.0", "127.0.0.1", "224.0.0.1", "10.0.1.1"]
 class Conformance(unittest.TestCase):
     def test_each_case_gets_its_rfc_answer_and_spares_the_other_session(self):
         with Lab("confrm") as lab:
-            gw = lab.start_bgpd(gateway_bgp(af=["neighbor NODES route-map ALL out"],
+            gw = lab.start_bgpd(gateway_bgp(listen="10.0.1.0/25", af=["neighbor NODES route-map ALL out"],
                                             tail="route-map ALL permit 10\nexit\n") +
                                 "router bgp 64512\n address-family ipv6 unicast\n  neighbor NODES activate\n"
                                 " exit-address-family\nexit\n")
@@ -242,6 +243,44 @@ class Conformance(unittest.TestCase):
                 self.assertFalse(p.closed_soon(1))
                 p.close()
                 passed.append("martian next hops")
+
+            with self.subTest(case="silent peer"):
+                # Hold time 3 and then nothing: 4/0 at expiry, and its routes go.
+                p = connect().establish(RAW_AS, "10.0.1.30", hold=3)
+                p.send(update(attrs=good(), nlri=prefix("10.0.1.140/32")))
+                wait_until("the silent peer's route", lambda: gw.route("10.0.1.140/32"), timeout=10, on_timeout=gw.logs)
+                self.assertEqual(p.expect_notification(timeout=6)[:2], (4, 0), "hold timer expired")
+                wait_until("its route gone", lambda: gw.route("10.0.1.140/32") is None, timeout=5, on_timeout=gw.logs)
+                p.close()
+                untouched("silent peer")
+                passed.append("silent peer")
+
+            with self.subTest(case="100 reconnects after a refusal"):
+                # From outside every listen range: each is refused; the log says so once (rate-limited),
+                # and no descriptor or memory is left behind.
+                outsider = lab.add_node("out", 200)
+
+                def fds():
+                    return len(os.listdir(f"/proc/{gw.proc.pid}/fd"))
+
+                def rss_kb():
+                    with open(f"/proc/{gw.proc.pid}/status") as f:
+                        return int(next(l for l in f if l.startswith("VmRSS")).split()[1])
+
+                before_fds, before_rss = fds(), rss_kb()
+                for _ in range(100):
+                    q = RawPeer(outsider["ns"], outsider["addr"], lab.gw_addr)
+                    q.send(open_message(RAW_AS, "10.0.1.200"))
+                    self.assertTrue(q.closed_soon(5), "refused")
+                    q.close()
+                wait_until("the descriptors back", lambda: fds() <= before_fds, timeout=10,
+                           on_timeout=lambda: f"{before_fds} -> {fds()}")
+                self.assertLess(rss_kb() - before_rss, 4096, "memory stays bounded")
+                refusals = gw.log_text().count("refused a connection from 10.0.1.200")
+                self.assertLessEqual(refusals, 2, "the refusals are rate-limited in the log")
+                self.assertGreaterEqual(refusals, 1)
+                untouched("reconnects")
+                passed.append("100 reconnects after a refusal")
 
             print(f"conformance: {len(passed)} cases passed")
 

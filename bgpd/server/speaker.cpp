@@ -413,11 +413,15 @@ void Speaker::on_accept(tcp::socket socket) {
   if (it == peers_.end()) {
     const config::ListenRange* range = find_listen_range(b, address);
     if (!range) {
-      spdlog::info("refused a connection from {}: not a neighbor and in no listen range", address.to_string());
+      if (auto quiet = refusals_.should_log(address, std::chrono::steady_clock::now()))
+        spdlog::info("refused a connection from {}: not a neighbor and in no listen range{}", address.to_string(),
+                     *quiet ? fmt::format(" ({} more refused since the last line)", *quiet) : "");
       return;
     }
     if (dynamic_peers_ >= b.listen_limit) {
-      spdlog::warn("refused a connection from {}: bgp listen limit {} reached", address.to_string(), b.listen_limit);
+      if (auto quiet = refusals_.should_log(address, std::chrono::steady_clock::now()))
+        spdlog::warn("refused a connection from {}: bgp listen limit {} reached{}", address.to_string(), b.listen_limit,
+                     *quiet ? fmt::format(" ({} more refused since the last line)", *quiet) : "");
       return;
     }
     const config::Neighbor* group = b.find_neighbor(range->peer_group);

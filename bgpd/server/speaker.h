@@ -15,6 +15,7 @@
 #include "bgpd/session/peer_settings.h"
 #include "common/asio.h"
 #include "common/config/model.h"
+#include "common/log_limiter.h"
 #include "rib/loc_rib.h"
 
 namespace ridgeline::bgp {
@@ -211,6 +212,7 @@ class Speaker {
     auto operator<=>(const UpdateKey&) const = default;
   };
   std::map<UpdateKey, std::pair<rib::AttrRef, SharedMessages>> update_cache_;  // one batch only
+  LogLimiter<IpAddress> refusals_;  // a peer reconnecting in a loop gets a log line per 10 s
   std::map<int, Watcher> watchers_;
   int next_watcher_ = 1;
   uint64_t update_encodings_ = 0;
