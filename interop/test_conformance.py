@@ -10,18 +10,21 @@ ORIGIN 7, a missing mandatory attribute, a conflicting total attribute length, N
 attributes), attribute discard (ATOMIC_AGGREGATE, AGGREGATOR), duplicates (COMMUNITIES: the first
 is used; MP_REACH: 3/1), session resets (MP_REACH next-hop length 9, a truncated MP_REACH, an IPv4
 prefix of length 33), martian next hops (not installed), a silent peer (4/0 at hold expiry, its
-routes gone), 100 reconnects after a refusal (rate-limited log, no descriptor or memory growth). `test_bgpd_bad_input.py` and
+routes gone), 100 reconnects after a refusal (rate-limited log, no descriptor or memory growth),
+a peer that stops reading (dropped by the send hold timer, RFC 9687). `test_bgpd_bad_input.py` and
 `test_bgpd_raw_peer_semantics.py` hold the rest (maximum-prefix, loops, LOCAL_PREF, Partial bit).
 """
 import os
 import struct
+import subprocess
 import sys
+import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from bgp_peer import (KEEPALIVE, MARKER, OPEN, UPDATE, RawPeer, as_path, attr, communities,  # noqa: E402
                       message, next_hop, open_message, origin, prefix, update)
-from lab import Lab, frr_node_bgp, gateway_bgp, main, wait_until  # noqa: E402
+from lab import BUILD_BIN, Lab, frr_node_bgp, gateway_bgp, main, sh, wait_until  # noqa: E402
 
 RAW_AS = 64630
 
@@ -281,6 +284,41 @@ class Conformance(unittest.TestCase):
                 self.assertGreaterEqual(refusals, 1)
                 untouched("reconnects")
                 passed.append("100 reconnects after a refusal")
+
+            with self.subTest(case="a peer that stops reading"):
+                # It keeps sending KEEPALIVEs (so our hold timer is happy) but reads nothing, with a
+                # small window; our send buffer is small too (this namespace's tcp_wmem). 1000 routes
+                # for it, each its own UPDATE: our writes stall, and after the send hold time (2 x
+                # hold 3 s) the session goes (RFC 9687).
+                sh("ip", "netns", "exec", lab.gw, "sysctl", "-qw", "net.ipv4.tcp_wmem=4096 4096 4096")
+                raw_gone()
+                p = RawPeer(raw["ns"], raw["addr"], lab.gw_addr, rcvbuf=2048).establish(RAW_AS, "10.0.1.30", hold=3)
+                stop = threading.Event()
+
+                def keepalives():
+                    while not stop.wait(1):
+                        try:
+                            p.send(message(KEEPALIVE))
+                        except OSError:
+                            return
+                threading.Thread(target=keepalives, daemon=True).start()
+                try:
+                    adds = []
+                    for i in range(1000):
+                        adds += ["-c", f"bgp rib add 10.{100 + i // 250}.{i % 250}.0/24 community 64512:{i}"]
+                    r = subprocess.run([os.path.join(BUILD_BIN, "rlsh"), "--run-dir", gw.run_dir, *adds],
+                                       capture_output=True, text=True, timeout=120)
+                    self.assertEqual(r.returncode, 0, r.stderr[-500:])
+                    wait_until("the stuck session dropped by the send hold timer",
+                               lambda: "send hold timer expired" in gw.log_text(), timeout=30, on_timeout=gw.logs)
+                    wait_until("the raw peer gone", lambda: "10.0.1.30" not in
+                               {n["address"] for n in gw.json("show bgp summary")["neighbors"]
+                                if n["state"] == "Established"}, timeout=10, on_timeout=gw.logs)
+                finally:
+                    stop.set()
+                    p.close()
+                untouched("a peer that stops reading")
+                passed.append("a peer that stops reading")
 
             print(f"conformance: {len(passed)} cases passed")
 

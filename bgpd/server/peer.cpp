@@ -55,11 +55,13 @@ Peer::Peer(Speaker& speaker, PeerSettings settings, rib::PeerId id)
       id_(id),
       fsm_(settings_.fsm, [] { return 0.75 + 0.25 * (static_cast<double>(std::rand()) / RAND_MAX); }),
       timer_(speaker.io()),
-      restart_timer_(speaker.io()) {
+      restart_timer_(speaker.io()),
+      send_hold_timer_(speaker.io()) {
   speaker_.rib().set_peer(id_, {settings_.address, 0, true});
 }
 
 Peer::~Peer() {
+  send_hold_timer_.cancel();
   if (conn_) conn_->owner = nullptr;
   if (pending_) pending_->owner = nullptr;
   close_connection(conn_);
@@ -540,8 +542,30 @@ void Peer::on_open(const Open& open) {
   event(Event::BgpOpen, {.open = &open});
 }
 
+// RFC 9687: a peer that takes none of our data for the send hold time (twice the negotiated hold
+// time, as FRR; the RFC suggests at least 8 minutes) is dropped, and so is one whose queue passes
+// 256 MiB: a stuck reader costs bounded memory.
+void Peer::check_send_hold() {
+  send_hold_timer_.expires_after(std::chrono::seconds(1));
+  send_hold_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || !established() || !conn_) return;
+    const auto hold = std::chrono::seconds(2 * fsm_.negotiated_hold_time());
+    const bool stuck =
+        conn_->writing && hold.count() > 0 && std::chrono::steady_clock::now() - conn_->last_progress > hold;
+    const bool too_much = conn_->queued_bytes > (size_t{256} << 20);
+    if (stuck || too_much) {
+      spdlog::warn("{}: send hold timer expired ({} bytes queued, nothing taken for {} s): closing", settings_.name,
+                   conn_->queued_bytes, hold.count());
+      event(Event::SendHoldTimerExpires);
+      return;
+    }
+    check_send_hold();
+  });
+}
+
 void Peer::on_established() {
   ++counters_.established_count;
+  check_send_hold();
   spdlog::info("{}: established, AS {}, router-id {}", settings_.name, remote_open_->peer_as(),
                IpAddress::v4(remote_open_->bgp_identifier).to_string());
   if (stale_ && !peer_restart_capable_) {
@@ -887,12 +911,14 @@ void Peer::send(std::shared_ptr<const Bytes> message, const std::shared_ptr<Conn
         c->writing = false;
         return;
       }
+      if (!c->writing) c->last_progress = std::chrono::steady_clock::now();
       c->writing = true;
       asio::async_write(c->socket, asio::buffer(*c->queue.front()), [c](const boost::system::error_code& ec, size_t) {
         if (ec) {
           c->writing = false;
           return;  // the read side sees the failure and tells the FSM
         }
+        c->last_progress = std::chrono::steady_clock::now();
         c->queued_bytes -= c->queue.front()->size();
         c->queue.pop_front();
         next(c);

@@ -19,6 +19,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
   std::deque<std::shared_ptr<const Bytes>> queue;  // shared: peers of one update group send the same bytes
   size_t queued_bytes = 0;
   bool writing = false;
+  std::chrono::steady_clock::time_point last_progress;  // a write completed, or writing started
   bool outgoing = false;
   bool open_sent = false;
   Peer* owner = nullptr;
@@ -132,7 +133,9 @@ class Peer {
   rib::PeerId id_;
   Fsm fsm_;
   boost::asio::steady_timer timer_;
-  boost::asio::steady_timer restart_timer_;  // maximum-prefix restart and GR restart time
+  boost::asio::steady_timer restart_timer_;    // maximum-prefix restart and GR restart time
+  boost::asio::steady_timer send_hold_timer_;  // RFC 9687, checked once a second while Established
+  void check_send_hold();
   std::shared_ptr<Connection> conn_;
   std::shared_ptr<Connection> pending_;  // an incoming connection during OpenSent (RFC 4271 §6.8)
   std::optional<Open> remote_open_;

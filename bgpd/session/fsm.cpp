@@ -43,6 +43,7 @@ std::string_view to_string(Event e) {
     case Event::BfdDown: return "BfdDown";
     case Event::AdminReset: return "AdminReset";
     case Event::ConfigChanged: return "ConfigChanged";
+    case Event::SendHoldTimerExpires: return "SendHoldTimerExpires";
   }
   return "?";
 }
@@ -165,6 +166,11 @@ Actions Fsm::handle(Event event, TimePoint now, const EventData& data) {
                                        : std::nullopt,
              {});
         return true;
+      case Event::SendHoldTimerExpires:
+        // RFC 9687 §4: the NOTIFICATION is tried (it will rarely get through), then the
+        // connection goes.
+        fail(out, now, notification(error_code::kSendHoldTimerExpired, 0), {});
+        return true;
       case Event::MaxPrefixExceeded:
         fail(out, now, data.cease.value_or(notification(error_code::kCease, cease_subcode::kMaxPrefixesReached)), {},
              false);
@@ -232,6 +238,7 @@ Actions Fsm::handle(Event event, TimePoint now, const EventData& data) {
         case Event::ManualStop: fail(out, now, {}, {}, false); break;
         case Event::AdminReset:
         case Event::ConfigChanged:
+        case Event::SendHoldTimerExpires:
         case Event::BfdDown: break;  // nothing to tear down yet
         default:
           // RFC 4271 §8.2.2: anything else before a BGP connection exists drops back to Idle; with

@@ -46,6 +46,7 @@ enum class Event : uint8_t {
   BfdDown,                   // RFC 9384 Cease/10, raised by the BFD client
   AdminReset,                // `clear bgp`: Cease/4, then start again
   ConfigChanged,             // a reload changed the session's settings: Cease/6, then start again
+  SendHoldTimerExpires,      // RFC 9687: the peer has not taken our data for the send hold time
 };
 std::string_view to_string(Event event);
 

@@ -33,7 +33,8 @@ inline constexpr uint8_t kUpdateMessage = 3;
 inline constexpr uint8_t kHoldTimerExpired = 4;
 inline constexpr uint8_t kFsm = 5;
 inline constexpr uint8_t kCease = 6;
-inline constexpr uint8_t kRouteRefreshMessage = 7;  // RFC 7313 §5
+inline constexpr uint8_t kRouteRefreshMessage = 7;   // RFC 7313 §5
+inline constexpr uint8_t kSendHoldTimerExpired = 8;  // RFC 9687
 }  // namespace error_code
 
 namespace header_subcode {

@@ -13,6 +13,7 @@ std::string_view error_code_name(uint8_t code) {
     case error_code::kFsm: return "Finite State Machine Error";
     case error_code::kCease: return "Cease";
     case error_code::kRouteRefreshMessage: return "ROUTE-REFRESH Message Error";
+    case error_code::kSendHoldTimerExpired: return "Send Hold Timer Expired";
     default: return "Unknown Error";
   }
 }

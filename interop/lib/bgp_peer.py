@@ -93,13 +93,15 @@ class Closed(Exception):
 
 
 class RawPeer:
-    def __init__(self, ns, local, remote, port=179, timeout=10):
-        self.sock = in_netns(ns, lambda: self._connect(local, remote, port, timeout))
+    def __init__(self, ns, local, remote, port=179, timeout=10, rcvbuf=None):
+        self.sock = in_netns(ns, lambda: self._connect(local, remote, port, timeout, rcvbuf))
         self.buf = b""
 
     @staticmethod
-    def _connect(local, remote, port, timeout):
+    def _connect(local, remote, port, timeout, rcvbuf=None):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)  # before connect: the window it offers
         s.settimeout(timeout)
         s.bind((local, 0))
         s.connect((remote, port))

@@ -209,11 +209,13 @@ TEST_F(FsmTest, BfdDownSaysCease10AndRestarts) {
 }
 
 TEST_F(FsmTest, ResetsSayWhyAndRestart) {
-  for (auto [event, subcode] : {std::pair{Event::AdminReset, 4}, std::pair{Event::ConfigChanged, 6}}) {
+  for (auto [event, code, subcode] : {std::tuple{Event::AdminReset, 6, 4}, std::tuple{Event::ConfigChanged, 6, 6},
+                                      std::tuple{Event::SendHoldTimerExpires, 8, 0}}) {
     fsm = Fsm(config());
     reach(State::Established);
     auto a = on(event);
-    EXPECT_EQ(sent(a), (Notification{6, static_cast<uint8_t>(subcode), {}})) << to_string(event);
+    EXPECT_EQ(sent(a), (Notification{static_cast<uint8_t>(code), static_cast<uint8_t>(subcode), {}}))
+        << to_string(event);
     EXPECT_TRUE(has(a, Action::Down));
     EXPECT_TRUE(has(tick(seconds(1)), Action::Connect)) << to_string(event);
   }
@@ -312,7 +314,8 @@ TEST_F(FsmTest, EveryEventInEveryStateKeepsTheInvariants) {
                                      Event::MaxPrefixExceeded,
                                      Event::BfdDown,
                                      Event::AdminReset,
-                                     Event::ConfigChanged};
+                                     Event::ConfigChanged,
+                                     Event::SendHoldTimerExpires};
   std::set<std::pair<State, State>> seen;
   for (State s :
        {State::Idle, State::Connect, State::Active, State::OpenSent, State::OpenConfirm, State::Established}) {
