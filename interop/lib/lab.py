@@ -255,11 +255,17 @@ class Lab:
         return r.stdout
 
 
-def gateway_bgp(group=(), af=(), tail="", listen="10.0.1.0/24"):
+# BFD at 300 ms x 3, as the MetalLB tests and the demo use it.
+BFD_METALLB = "bfd\n profile metallb\n  receive-interval 300\n  transmit-interval 300\n  detect-multiplier 3\n exit\nexit\n"
+
+
+def gateway_bgp(group=(), af=(), tail="", listen="10.0.1.0/24", router=()):
     """Our gateway's config (AS 64512) with the nodes' peer-group NODES (eBGP, timers 3 9) behind a
     listen range and the inbound prefix-list POOL (10.0.1.0/24 le 32). group: extra `neighbor
-    NODES ...` words; af: extra IPv4 address-family lines; tail: text after the router block."""
-    lines = ["hostname gw", "router bgp 64512", " bgp router-id 10.0.1.1", " neighbor NODES peer-group",
+    NODES ...` words; af: extra IPv4 address-family lines; router: extra `router bgp` lines; tail:
+    text after the router block."""
+    lines = ["hostname gw", "router bgp 64512", " bgp router-id 10.0.1.1", *[f" {r}" for r in router],
+             " neighbor NODES peer-group",
              " neighbor NODES remote-as external", " neighbor NODES timers 3 9",
              *[f" neighbor NODES {g}" for g in group], f" bgp listen range {listen} peer-group NODES",
              " address-family ipv4 unicast", "  neighbor NODES prefix-list POOL in", *[f"  {a}" for a in af],
