@@ -11,7 +11,8 @@ attributes), attribute discard (ATOMIC_AGGREGATE, AGGREGATOR), duplicates (COMMU
 is used; MP_REACH: 3/1), session resets (MP_REACH next-hop length 9, a truncated MP_REACH, an IPv4
 prefix of length 33), martian next hops (not installed), a silent peer (4/0 at hold expiry, its
 routes gone), 100 reconnects after a refusal (rate-limited log, no descriptor or memory growth),
-a peer that stops reading (dropped by the send hold timer, RFC 9687). `test_bgpd_bad_input.py` and
+a peer that stops reading (dropped by the send hold timer, RFC 9687), an AS_PATH over `bgp
+maxas-limit`. `test_bgpd_bad_input.py` and
 `test_bgpd_raw_peer_semantics.py` hold the rest (maximum-prefix, loops, LOCAL_PREF, Partial bit).
 """
 import os
@@ -118,7 +119,8 @@ MARTIANS = ["0.0.0.0", "127.0.0.1", "224.0.0.1", "10.0.1.1"]
 class Conformance(unittest.TestCase):
     def test_each_case_gets_its_rfc_answer_and_spares_the_other_session(self):
         with Lab("confrm") as lab:
-            gw = lab.start_bgpd(gateway_bgp(listen="10.0.1.0/25", af=["neighbor NODES route-map ALL out"],
+            gw = lab.start_bgpd(gateway_bgp(listen="10.0.1.0/25", router=["bgp maxas-limit 50"],
+                                            af=["neighbor NODES route-map ALL out"],
                                             tail="route-map ALL permit 10\nexit\n") +
                                 "router bgp 64512\n address-family ipv6 unicast\n  neighbor NODES activate\n"
                                 " exit-address-family\nexit\n")
@@ -246,6 +248,18 @@ class Conformance(unittest.TestCase):
                 self.assertFalse(p.closed_soon(1))
                 p.close()
                 passed.append("martian next hops")
+
+            with self.subTest(case="AS_PATH longer than bgp maxas-limit"):
+                # A bounded AS_PATH: 51 ASNs against `bgp maxas-limit 50` is not accepted; 50 is.
+                p = established()
+                for length, target in ((51, "10.0.1.141/32"), (50, "10.0.1.142/32")):
+                    p.send(update(attrs=origin() + as_path(*([RAW_AS] * length)) + next_hop("10.0.1.30"),
+                                  nlri=prefix(target)))
+                wait_until("the 50-AS path accepted", lambda: gw.route("10.0.1.142/32"), timeout=20, on_timeout=gw.logs)
+                self.assertIsNone(gw.route("10.0.1.141/32"), "the 51-AS path must not be accepted")
+                self.assertFalse(p.closed_soon(1))
+                p.close()
+                passed.append("AS_PATH longer than bgp maxas-limit")
 
             with self.subTest(case="silent peer"):
                 # Hold time 3 and then nothing: 4/0 at expiry, and its routes go.

@@ -145,10 +145,7 @@ void Peer::run(const Actions& actions) {
         spdlog::warn("{}: sent NOTIFICATION {}", settings_.name, describe(a.notification));
         ++counters_.notifications_out;
         if (conn_) {
-          // Written synchronously: the connection closes right after.
-          const Bytes m = encode_notification(a.notification);
-          boost::system::error_code ec;
-          asio::write(conn_->socket, asio::buffer(m), ec);
+          send_notification(conn_, encode_notification(a.notification));
           ++counters_.messages_out;
         }
         break;
@@ -315,8 +312,35 @@ void Peer::remember_local_address() {
   if (!ec) local_address_ = to_ip(local.address());
 }
 
+void Peer::send_notification(const std::shared_ptr<Connection>& conn, Bytes message) {
+  if (!conn->writing && conn->queue.empty()) {
+    // The usual case: the socket has room; whatever does not fit now is lost with the close.
+    (void)::send(conn->socket.native_handle(), message.data(), message.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    return;
+  }
+  // Behind the write in flight (never in the middle of it), instead of everything else queued.
+  while (conn->queue.size() > 1) {
+    conn->queued_bytes -= conn->queue.back()->size();
+    conn->queue.pop_back();
+  }
+  conn->queued_bytes += message.size();
+  conn->queue.push_back(std::make_shared<const Bytes>(std::move(message)));
+  conn->closing = true;
+}
+
 void Peer::close_connection(std::shared_ptr<Connection>& conn) {
   if (!conn) return;
+  if (conn->closing && conn->writing) {
+    // Let the NOTIFICATION out: the write chain closes the socket when the queue is empty.
+    conn->owner = nullptr;
+    conn->linger = std::make_unique<asio::steady_timer>(speaker_.io(), std::chrono::seconds(2));
+    conn->linger->async_wait([c = conn](const boost::system::error_code&) {
+      boost::system::error_code ignored;
+      c->socket.close(ignored);
+    });
+    conn.reset();
+    return;
+  }
   boost::system::error_code ec;
   conn->socket.shutdown(tcp::socket::shutdown_both, ec);
   conn->socket.close(ec);
@@ -674,6 +698,9 @@ void Peer::learn(config::Afi afi, const Nlri& n, const PathAttributes& received,
   auto& in = adj_in_[afi];
   // Loop detection (RFC 4271 §9.1.2): our own AS in a path from outside.
   bool accept = !(ebgp && received.as_path && received.as_path->contains(settings_.local_as));
+  // `bgp maxas-limit`: a path longer than the operator allows is not accepted (as FRR).
+  if (const auto& limit = speaker_.config().bgp->maxas_limit; accept && limit && received.as_path)
+    accept = received.as_path->path_length() <= *limit;
   PathAttributes attrs = received;
   if (accept) {
     accept = policy::apply_filters(speaker_.policy(), af.in, ebgp, speaker_.config().bgp->ebgp_requires_policy,
@@ -907,7 +934,13 @@ void Peer::send(std::shared_ptr<const Bytes> message, const std::shared_ptr<Conn
   // Writes drain the queue in order, one async_write at a time.
   struct Writer {
     static void next(std::shared_ptr<Connection> c) {
-      if (c->queue.empty() || !c->owner) {
+      if (c->queue.empty() && c->closing) {
+        boost::system::error_code ignored;
+        c->socket.shutdown(tcp::socket::shutdown_both, ignored);
+        c->socket.close(ignored);
+        if (c->linger) c->linger->cancel();
+      }
+      if (c->queue.empty() || (!c->owner && !c->closing)) {
         c->writing = false;
         return;
       }

@@ -20,6 +20,10 @@ struct Connection : std::enable_shared_from_this<Connection> {
   size_t queued_bytes = 0;
   bool writing = false;
   std::chrono::steady_clock::time_point last_progress;  // a write completed, or writing started
+  // A NOTIFICATION waits behind a write in flight: the connection closes once it is out, or after
+  // 2 s (a peer that reads nothing must not keep it, nor block the daemon).
+  bool closing = false;
+  std::unique_ptr<boost::asio::steady_timer> linger;
   bool outgoing = false;
   bool open_sent = false;
   Peer* owner = nullptr;
@@ -116,6 +120,8 @@ class Peer {
     send(std::make_shared<const Bytes>(std::move(message)), conn);
   }
   void send(Bytes message) { send(std::move(message), conn_); }
+  // Never blocks: written at once if nothing is in flight, else queued right after what is.
+  void send_notification(const std::shared_ptr<Connection>& conn, Bytes message);
   void event(Event e, const EventData& data = {});
   Open local_open() const;
   bool af_negotiated(config::Afi afi) const;

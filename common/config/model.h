@@ -165,6 +165,7 @@ struct Bgp {
   uint16_t graceful_restart_time = 120;
   uint16_t graceful_restart_stalepath_time = 360;
   uint32_t listen_limit = 5000;
+  std::optional<uint32_t> maxas_limit;  // `bgp maxas-limit N`: longer AS_PATHs are not accepted
   std::vector<ListenRange> listen_ranges;
   std::vector<Neighbor> neighbors;  // peer-groups and neighbors, in the order defined
   std::map<Afi, AddressFamily> af;

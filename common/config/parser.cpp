@@ -513,6 +513,12 @@ class Parser {
           return Outcome::ok();
         }
       }
+      if (w.is(1, "maxas-limit") && w.size() == 3) {
+        auto v = parse_number<uint32_t>(w[2], 1, 2000);
+        if (!v) return Outcome::error("maxas-limit must be a number from 1 to 2000");
+        b.maxas_limit = *v;
+        return Outcome::ok();
+      }
       if (w.is(1, "listen")) {
         if (w.is(2, "limit") && w.size() == 4) {
           auto v = parse_number<uint32_t>(w[3], 1, 65535);
@@ -533,6 +539,7 @@ class Parser {
     if (w.is(0, "no") && w.is(1, "bgp")) {
       if (w.is(2, "ebgp-requires-policy") && w.size() == 3) return b.ebgp_requires_policy = false, Outcome::ok();
       if (w.is(2, "graceful-restart") && w.size() == 3) return b.graceful_restart = false, Outcome::ok();
+      if (w.is(2, "maxas-limit")) return b.maxas_limit.reset(), Outcome::ok();
       if (w.is(2, "always-compare-med") && w.size() == 3) return b.always_compare_med = false, Outcome::ok();
       if (w.is(2, "bestpath") && w.is(3, "as-path") && w.is(4, "multipath-relax") && w.size() == 5)
         return b.multipath_relax = false, Outcome::ok();

@@ -112,6 +112,7 @@ void print_bgp(std::ostringstream& out, const Bgp& b) {
   }
   if (b.timers) out << " timers bgp " << b.timers->keepalive << " " << b.timers->hold << "\n";
   if (b.listen_limit != 5000) out << " bgp listen limit " << b.listen_limit << "\n";
+  if (b.maxas_limit) out << " bgp maxas-limit " << *b.maxas_limit << "\n";
   for (const auto& r : b.listen_ranges)
     out << " bgp listen range " << r.prefix.to_string() << " peer-group " << r.peer_group << "\n";
   for (const auto& n : b.neighbors) print_neighbor(out, n);
