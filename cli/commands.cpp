@@ -520,13 +520,16 @@ std::string Shell::mode() const {
   return impl_->config.mode();
 }
 
-std::string Shell::hostname() {
+// The running config of both daemons, parsed (empty if they do not answer).
+static config::Config running_config(ConfigMode& mode) {
   std::ostringstream text, ignored;
   int status = 0;
-  if (impl_->config.exec_command({"show", "running-config"}, text, ignored, status) && status == 0) {
-    const auto parsed = config::parse_config(text.str(), "running");
-    if (parsed.config.hostname) return *parsed.config.hostname;
-  }
+  if (!mode.exec_command({"show", "running-config"}, text, ignored, status) || status != 0) return {};
+  return config::parse_config(text.str(), "running").config;
+}
+
+std::string Shell::hostname() {
+  if (auto name = running_config(impl_->config).hostname) return *name;
   char host[256] = "ridgeline";
   gethostname(host, sizeof(host) - 1);
   return host;
@@ -539,22 +542,18 @@ Names Shell::names() {
   if (impl_->bgp_stub().ListNeighbors(ctx.get(), {}, &r).ok()) {
     for (const auto& x : r.neighbors()) n.neighbors.push_back(x.address());
   }
-  std::ostringstream text, ignored;
-  int status = 0;
-  if (impl_->config.exec_command({"show", "running-config"}, text, ignored, status) && status == 0) {
-    const auto parsed = config::parse_config(text.str(), "running");
-    if (parsed.config.bgp) {
-      for (const auto& x : parsed.config.bgp->neighbors) {
-        (x.is_peer_group ? n.peer_groups : n.neighbors).push_back(x.name);
-        if (x.is_peer_group) n.neighbors.push_back(x.name);
-      }
+  const config::Config running = running_config(impl_->config);
+  if (running.bgp) {
+    for (const auto& x : running.bgp->neighbors) {
+      (x.is_peer_group ? n.peer_groups : n.neighbors).push_back(x.name);
+      if (x.is_peer_group) n.neighbors.push_back(x.name);
     }
-    for (const auto& [name, map] : parsed.config.route_maps) n.route_maps.push_back(name);
-    for (const auto& [name, list] : parsed.config.prefix_lists_v4) n.prefix_lists.push_back(name);
-    for (const auto& [name, list] : parsed.config.prefix_lists_v6) n.prefix_lists.push_back(name);
-    if (parsed.config.bfd) {
-      for (const auto& p : parsed.config.bfd->profiles) n.profiles.push_back(p.name);
-    }
+  }
+  for (const auto& [name, map] : running.route_maps) n.route_maps.push_back(name);
+  for (const auto& [name, list] : running.prefix_lists_v4) n.prefix_lists.push_back(name);
+  for (const auto& [name, list] : running.prefix_lists_v6) n.prefix_lists.push_back(name);
+  if (running.bfd) {
+    for (const auto& p : running.bfd->profiles) n.profiles.push_back(p.name);
   }
   std::sort(n.neighbors.begin(), n.neighbors.end());
   n.neighbors.erase(std::unique(n.neighbors.begin(), n.neighbors.end()), n.neighbors.end());

@@ -17,31 +17,10 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from lab import Lab, frr_node_bgp, kernel_gateways, main, sh, wait_until  # noqa: E402
+from lab import BFD_METALLB, Lab, frr_node_bgp, gateway_bgp, kernel_gateways, main, sh, wait_until  # noqa: E402
 
-GATEWAY_CONF = """hostname gw
-router bgp 64512
- bgp router-id 10.0.1.1
- bgp bestpath as-path multipath-relax
- neighbor NODES peer-group
- neighbor NODES remote-as external
- neighbor NODES timers 3 9
- neighbor NODES bfd profile metallb
- bgp listen range 10.0.1.0/24 peer-group NODES
- address-family ipv4 unicast
-  neighbor NODES prefix-list METALLB in
-  maximum-paths 64
- exit-address-family
-exit
-ip prefix-list METALLB seq 10 permit 10.0.1.0/24 le 32
-bfd
- profile metallb
-  receive-interval 300
-  transmit-interval 300
-  detect-multiplier 3
- exit
-exit
-"""
+GATEWAY_CONF = gateway_bgp(router=["bgp bestpath as-path multipath-relax"], group=["bfd profile metallb"],
+                           af=["maximum-paths 64"], tail=BFD_METALLB)
 
 NODE_BFD = """hostname {name}
 bfd

@@ -918,9 +918,7 @@ SettingsChange Peer::reconfigure(PeerSettings settings, bool policy_changed) {
 }
 
 void Peer::send_table() {
-  std::vector<Prefix> all;
-  speaker_.loc_rib().for_each([&](const Prefix& p, const rib::RibEntry&) { all.push_back(p); });
-  advertise(all);
+  soft_out();  // the whole Loc-RIB, evaluated for this peer
   for (config::Afi afi : families_) send(encode_end_of_rib(wire_af(afi)));  // RFC 4724 §2
 }
 
