@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
                                                   });
   ridgeline::api::ConfigService config_service(io, config_manager);
   ridgeline::bfd::ApiServer api(io, server);
-  if (!api.start(options.run_dir, options.grpc_listen, &config_service, error)) {
+  if (!api.start(options.run_dir, options.grpc, &config_service, error)) {
     spdlog::critical("{}", error);
     return 1;
   }

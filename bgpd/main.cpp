@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
                                                   apply);
   ridgeline::api::ConfigService config_service(io, config_manager);
   ridgeline::bgp::ApiServer api(io, speaker, {writer.get(), fib_config.table, fib_config.metric});
-  if (!api.start(options.run_dir, options.grpc_listen, &config_service, error)) {
+  if (!api.start(options.run_dir, options.grpc, &config_service, error)) {
     spdlog::critical("{}", error);
     return 1;
   }

@@ -69,37 +69,31 @@ std::string uptime(int64_t s) {
 }  // namespace
 
 struct Shell::Impl {
-  explicit Impl(std::string dir) : run_dir(std::move(dir)), config(run_dir) {}
-  std::string run_dir;
+  explicit Impl(ApiTarget t) : target(std::move(t)), config(target) {}
+  ApiTarget target;
   ConfigMode config;
   std::unique_ptr<v1::BgpService::Stub> bgp;
   std::unique_ptr<v1::FibService::Stub> fib;
   std::unique_ptr<v1::BfdService::Stub> bfd;
 
   v1::BgpService::Stub& bgp_stub() {
-    if (!bgp)
-      bgp = v1::BgpService::NewStub(
-          grpc::CreateChannel("unix:" + run_dir + "/bgpd.sock", grpc::InsecureChannelCredentials()));
+    if (!bgp) bgp = v1::BgpService::NewStub(target.channel("bgpd"));
     return *bgp;
   }
 
   v1::FibService::Stub& fib_stub() {
-    if (!fib)
-      fib = v1::FibService::NewStub(
-          grpc::CreateChannel("unix:" + run_dir + "/bgpd.sock", grpc::InsecureChannelCredentials()));
+    if (!fib) fib = v1::FibService::NewStub(target.channel("bgpd"));
     return *fib;
   }
 
   v1::BfdService::Stub& bfd_stub() {
-    if (!bfd)
-      bfd = v1::BfdService::NewStub(
-          grpc::CreateChannel("unix:" + run_dir + "/bfdd.sock", grpc::InsecureChannelCredentials()));
+    if (!bfd) bfd = v1::BfdService::NewStub(target.channel("bfdd"));
     return *bfd;
   }
 
   int bfd_failed(const grpc::Status& s, std::ostream& err) {
     if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
-      err << "% bfdd is not running (no answer on " << run_dir << "/bfdd.sock)\n";
+      err << target.unavailable("bfdd", s);
       return 1;
     }
     return failed(s, err);
@@ -171,7 +165,7 @@ struct Shell::Impl {
 
   int failed(const grpc::Status& s, std::ostream& err) {
     if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
-      err << "% bgpd is not running (no answer on " << run_dir << "/bgpd.sock)\n";
+      err << target.unavailable("bgpd", s);
     } else {
       err << "% " << s.error_message() << "\n";
     }
@@ -513,7 +507,7 @@ struct Shell::Impl {
   }
 };
 
-Shell::Shell(std::string run_dir) : impl_(std::make_unique<Impl>(std::move(run_dir))) {}
+Shell::Shell(ApiTarget target) : impl_(std::make_unique<Impl>(std::move(target))) {}
 Shell::~Shell() = default;
 
 std::string Shell::mode() const {

@@ -4,13 +4,14 @@
 #include <ostream>
 #include <string>
 
+#include "cli/api_target.h"
 #include "cli/grammar.h"
 
 namespace ridgeline::cli {
 
 class Shell {
  public:
-  explicit Shell(std::string run_dir);
+  explicit Shell(ApiTarget target);
   ~Shell();
   // Runs one command line. Returns 0 on success, 1 on error (printed to `err`).
   int run(const std::string& line, std::ostream& out, std::ostream& err);

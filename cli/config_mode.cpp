@@ -32,13 +32,13 @@ std::string without_location(const std::string& message) {
 }  // namespace
 
 struct ConfigMode::Impl {
-  explicit Impl(const std::string& dir) : run_dir(dir) {}
+  explicit Impl(const ApiTarget& t) : target(t) {}
 
   struct Daemon {
     std::string name;
     std::unique_ptr<v1::ConfigService::Stub> stub;
   };
-  std::string run_dir;
+  ApiTarget target;
   Daemon daemons[2] = {{"bgpd", nullptr}, {"bfdd", nullptr}};
   bool active = false;
   bool transaction = false;
@@ -49,9 +49,7 @@ struct ConfigMode::Impl {
   std::string pending;
 
   v1::ConfigService::Stub& stub(Daemon& d) {
-    if (!d.stub)
-      d.stub = v1::ConfigService::NewStub(
-          grpc::CreateChannel("unix:" + run_dir + "/" + d.name + ".sock", grpc::InsecureChannelCredentials()));
+    if (!d.stub) d.stub = v1::ConfigService::NewStub(target.channel(d.name));
     return *d.stub;
   }
 
@@ -62,8 +60,7 @@ struct ConfigMode::Impl {
   }
 
   std::string failure(const Daemon& d, const grpc::Status& s) const {
-    if (s.error_code() == grpc::StatusCode::UNAVAILABLE)
-      return fmt::format("% {} is not running (no answer on {}/{}.sock)\n", d.name, run_dir, d.name);
+    if (s.error_code() == grpc::StatusCode::UNAVAILABLE) return target.unavailable(d.name, s);
     return fmt::format("% {}: {}\n", d.name, without_location(s.error_message()));
   }
 
@@ -130,7 +127,7 @@ struct ConfigMode::Impl {
   }
 };
 
-ConfigMode::ConfigMode(const std::string& run_dir) : impl_(std::make_unique<Impl>(run_dir)) {}
+ConfigMode::ConfigMode(const ApiTarget& target) : impl_(std::make_unique<Impl>(target)) {}
 ConfigMode::~ConfigMode() = default;
 
 bool ConfigMode::active() const {

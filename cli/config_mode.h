@@ -8,11 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "cli/api_target.h"
+
 namespace ridgeline::cli {
 
 class ConfigMode {
  public:
-  explicit ConfigMode(const std::string& run_dir);
+  explicit ConfigMode(const ApiTarget& target);
   ~ConfigMode();
 
   bool active() const;

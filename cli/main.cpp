@@ -104,14 +104,22 @@ const char* prompt(EditLine*) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Ridgeline shell"};
-  std::string run_dir = "/run/ridgeline";
+  ridgeline::cli::ApiTarget target;
   std::vector<std::string> commands;
-  app.add_option("--run-dir", run_dir, "directory of the daemons' gRPC sockets")->capture_default_str();
+  app.add_option("--run-dir", target.run_dir, "directory of the daemons' gRPC sockets")->capture_default_str();
+  app.add_option("--bgpd", target.bgpd_address, "reach bgpd's API on HOST:PORT (TLS) instead of its socket");
+  app.add_option("--bfdd", target.bfdd_address, "reach bfdd's API on HOST:PORT (TLS) instead of its socket");
+  app.add_option("--tls-ca", target.tls_ca, "PEM CA of the daemons' certificates")->check(CLI::ExistingFile);
+  app.add_option("--tls-cert", target.tls_cert, "PEM client certificate")->check(CLI::ExistingFile);
+  app.add_option("--tls-key", target.tls_key, "PEM key of the client certificate")->check(CLI::ExistingFile);
+  app.add_option("--tls-server-name", target.tls_server_name, "name to check in the daemons' certificates");
+  app.add_flag("--insecure", target.insecure, "plaintext TCP, for daemons run with --grpc-insecure");
   app.add_option("-c", commands, "run COMMAND and exit (repeatable)");
   app.set_version_flag("--version", std::string("rlsh (ridgeline) ") + ridgeline::kVersion);
   CLI11_PARSE(app, argc, argv);
+  ::setenv("GRPC_VERBOSITY", "NONE", 0);  // rlsh says why a call failed; gRPC's own log is noise here
 
-  ridgeline::cli::Shell shell(run_dir);
+  ridgeline::cli::Shell shell(target);
   if (!commands.empty()) {
     int status = 0;
     for (const auto& c : commands) status |= shell.run(c, std::cout, std::cerr);

@@ -172,9 +172,9 @@ ApiServer::~ApiServer() {
   stop();
 }
 
-bool ApiServer::start(const std::string& run_dir, const std::string& tcp_listen, grpc::Service* config,
+bool ApiServer::start(const std::string& run_dir, const GrpcTcpOptions& tcp, grpc::Service* config,
                       std::string& error) {
-  server_ = api::serve(run_dir + "/bfdd.sock", tcp_listen, {&services_->bfd, &services_->system, config}, error);
+  server_ = api::serve(run_dir + "/bfdd.sock", tcp, {&services_->bfd, &services_->system, config}, error);
   return server_ != nullptr;
 }
 

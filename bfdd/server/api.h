@@ -7,6 +7,7 @@
 #include <string>
 
 #include "bfdd/server/bfd_server.h"
+#include "common/daemon_options.h"
 
 namespace ridgeline::bfd {
 
@@ -15,7 +16,7 @@ class ApiServer {
   ApiServer(boost::asio::io_context& io, BfdServer& server);
   ~ApiServer();
   // `config`: the daemon's ConfigService, served beside its own.
-  bool start(const std::string& run_dir, const std::string& tcp_listen, grpc::Service* config, std::string& error);
+  bool start(const std::string& run_dir, const GrpcTcpOptions& tcp, grpc::Service* config, std::string& error);
   void stop();
 
  private:

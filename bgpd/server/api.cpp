@@ -628,10 +628,10 @@ ApiServer::~ApiServer() {
   stop();
 }
 
-bool ApiServer::start(const std::string& run_dir, const std::string& tcp_listen, grpc::Service* config,
+bool ApiServer::start(const std::string& run_dir, const GrpcTcpOptions& tcp, grpc::Service* config,
                       std::string& error) {
-  server_ = api::serve(run_dir + "/bgpd.sock", tcp_listen,
-                       {&services_->bgp, &services_->system, &services_->fib, config}, error);
+  server_ =
+      api::serve(run_dir + "/bgpd.sock", tcp, {&services_->bgp, &services_->system, &services_->fib, config}, error);
   return server_ != nullptr;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "bgpd/server/speaker.h"
+#include "common/daemon_options.h"
 #include "fib/writer.h"
 
 namespace ridgeline::bgp {
@@ -25,7 +26,7 @@ class ApiServer {
   ~ApiServer();
   // Listens on unix:RUN_DIR/bgpd.sock (mode 0660) and, if given, on TCP host:port.
   // `config`: the daemon's ConfigService, served beside its own.
-  bool start(const std::string& run_dir, const std::string& tcp_listen, grpc::Service* config, std::string& error);
+  bool start(const std::string& run_dir, const GrpcTcpOptions& tcp, grpc::Service* config, std::string& error);
   void stop();
 
  private:

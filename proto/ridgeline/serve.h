@@ -8,29 +8,63 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "common/asio.h"
+#include "common/daemon_options.h"
 
 namespace ridgeline::api {
 
-inline std::unique_ptr<grpc::Server> serve(const std::string& socket_path, const std::string& tcp_listen,
+inline bool read_pem(const std::string& path, std::string& pem, std::string& error) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  pem = text.str();
+  if (!in || pem.find("-----BEGIN") == std::string::npos) {
+    error = "cannot read a PEM file from " + path;
+    return false;
+  }
+  return true;
+}
+
+// TLS credentials of the TCP API: server certificate, and client certificates when a CA is given.
+inline std::shared_ptr<grpc::ServerCredentials> tcp_credentials(const GrpcTcpOptions& tcp, std::string& error) {
+  if (tcp.insecure) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions ssl;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  if (!read_pem(tcp.tls_key, pair.private_key, error) || !read_pem(tcp.tls_cert, pair.cert_chain, error))
+    return nullptr;
+  ssl.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!tcp.client_ca.empty()) {
+    if (!read_pem(tcp.client_ca, ssl.pem_root_certs, error)) return nullptr;
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+inline std::unique_ptr<grpc::Server> serve(const std::string& socket_path, const GrpcTcpOptions& tcp,
                                            const std::vector<grpc::Service*>& services, std::string& error) {
   ::unlink(socket_path.c_str());
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + socket_path, grpc::InsecureServerCredentials());
   int tcp_port = 0;
-  if (!tcp_listen.empty()) builder.AddListeningPort(tcp_listen, grpc::InsecureServerCredentials(), &tcp_port);
+  if (!tcp.listen.empty()) {
+    auto credentials = tcp_credentials(tcp, error);
+    if (!credentials) return nullptr;
+    builder.AddListeningPort(tcp.listen, credentials, &tcp_port);
+  }
   for (auto* s : services) {
     if (s) builder.RegisterService(s);
   }
   auto server = builder.BuildAndStart();
   if (!server) {
-    error = "cannot serve the API on " + socket_path + (tcp_listen.empty() ? "" : " and " + tcp_listen);
+    error = "cannot serve the API on " + socket_path + (tcp.listen.empty() ? "" : " and " + tcp.listen);
     return nullptr;
   }
   ::chmod(socket_path.c_str(), 0660);
