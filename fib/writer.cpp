@@ -57,6 +57,7 @@ void FibWriter::wake() {
 
 void FibWriter::submit(std::vector<RouteChange> changes) {
   if (changes.empty()) return;
+  submitted_ += changes.size();
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(std::move(changes));
@@ -156,6 +157,7 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
   for (auto& batch : batches) {
     for (auto& change : batch) programmer_.update(change.prefix, std::move(change.next_hops));
     counters_.changes += batch.size();
+    taken_ += batch.size();
     if (!flush_due_) flush_due_ = now + options_.coalesce_window;
   }
 
@@ -183,6 +185,7 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
 
   if (flush_due_ && now >= *flush_due_) {
     timed_flush();
+    written_ = taken_;
     flush_due_.reset();
     if (programmer_.stats().needs_repair && !repair_due_) repair_due_ = now + retry_;
   }

@@ -7,6 +7,7 @@
 //
 // step() is the whole logic with time passed in; the thread only waits for the next deadline,
 // for a wake-up, or for link notifications, and calls it. Unit tests call step() directly.
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <mutex>
@@ -66,6 +67,8 @@ class FibWriter {
   void set_gateway_down(const IpAddress& gateway, bool down);
   void request_reconcile();
   FibStatus status() const;
+  // Route changes submitted and not yet written to the kernel (any thread).
+  uint64_t backlog() const { return submitted_.load() - written_.load(); }
   // Runs `fn` on the writer's thread (at once when it is not running) and waits for it: the way
   // to read the programmer's state from another thread. False if the writer did not answer.
   bool call(std::function<void(const Programmer&)> fn, std::chrono::milliseconds timeout);
@@ -94,12 +97,14 @@ class FibWriter {
   std::vector<std::pair<IpAddress, bool>> gateways_;
   bool converge_requested_ = false, reconcile_requested_ = false, stopping_ = false;
   FibStatus status_;
+  std::atomic<uint64_t> submitted_{0}, written_{0};
 
   // The writer's own.
   std::optional<Clock::time_point> flush_due_, repair_due_;
   Clock::time_point next_reconcile_{}, convergence_deadline_{};
   std::chrono::milliseconds retry_;
   bool converged_ = true;
+  uint64_t taken_ = 0;  // changes taken from the queue
   FibStatus counters_;
   int wake_fd_ = -1;
   std::thread thread_;

@@ -12,7 +12,9 @@ is used; MP_REACH: 3/1), session resets (MP_REACH next-hop length 9, a truncated
 prefix of length 33), martian next hops (not installed), a silent peer (4/0 at hold expiry, its
 routes gone), 100 reconnects after a refusal (rate-limited log, no descriptor or memory growth),
 a peer that stops reading (dropped by the send hold timer, RFC 9687), an AS_PATH over `bgp
-maxas-limit`. `test_bgpd_bad_input.py` and
+maxas-limit`, extended messages (RFC 8654) up to `bgp limit message-size` and 1/2 past it, and
+more path attributes or community values than `bgp limit attributes|communities` (treat-as-withdraw).
+`test_bgpd_bad_input.py` and
 `test_bgpd_raw_peer_semantics.py` hold the rest (maximum-prefix, loops, LOCAL_PREF, Partial bit).
 """
 import os
@@ -105,6 +107,10 @@ TREAT_AS_WITHDRAW = [
     ("total attribute length past the attributes",
      lambda p: raw_update(len(good()) + 2, good() + b"\x40\x05", p)),
     ("NLRI with no attributes", lambda p: update(attrs=b"", nlri=p)),
+    ("101 community values over bgp limit communities 100",
+     lambda p: update(attrs=good() + attr(0xC0, 8, bytes(4 * 101)), nlri=p)),
+    ("33 path attributes over bgp limit attributes 32",
+     lambda p: update(attrs=good() + b"".join(attr(0xC0, 100 + i, b"\x01") for i in range(30)), nlri=p)),
 ]
 
 # Attributes that are discarded while the route is kept.
@@ -113,15 +119,23 @@ DISCARD = [
     ("AGGREGATOR of length 5", attr(0xC0, 7, bytes(5))),
 ]
 
+LIMITS = ["bgp limit message-size 8000", "bgp limit attributes 32", "bgp limit communities 100"]
+
+
+def many_prefixes(count, second_octet=2):
+    return b"".join(prefix(f"10.{second_octet}.{i // 256}.{i % 256}/32") for i in range(count))
+
+
 MARTIANS = ["0.0.0.0", "127.0.0.1", "224.0.0.1", "10.0.1.1"]
 
 
 class Conformance(unittest.TestCase):
     def test_each_case_gets_its_rfc_answer_and_spares_the_other_session(self):
         with Lab("confrm") as lab:
-            gw = lab.start_bgpd(gateway_bgp(listen="10.0.1.0/25", router=["bgp maxas-limit 50"],
+            gw = lab.start_bgpd(gateway_bgp(listen="10.0.1.0/25", router=["bgp maxas-limit 50", *LIMITS],
                                             af=["neighbor NODES route-map ALL out"],
-                                            tail="route-map ALL permit 10\nexit\n") +
+                                            tail="route-map ALL permit 10\nexit\n"
+                                                 "ip prefix-list POOL seq 20 permit 10.2.0.0/15 le 32\n") +
                                 "router bgp 64512\n address-family ipv6 unicast\n  neighbor NODES activate\n"
                                 " exit-address-family\nexit\n")
             frr = lab.add_node("n1", 11)
@@ -260,6 +274,23 @@ class Conformance(unittest.TestCase):
                 self.assertFalse(p.closed_soon(1))
                 p.close()
                 passed.append("AS_PATH longer than bgp maxas-limit")
+
+            with self.subTest(case="extended messages up to bgp limit message-size"):
+                # RFC 8654 is announced (the limit is above 4096): a 6 kB UPDATE is taken, one past
+                # the limit gets 1/2 with its length.
+                p = connect().establish(RAW_AS, "10.0.1.30", families=((1, 1), (2, 1)), extra_caps=bytes([6, 0]))
+                big = update(attrs=good(), nlri=many_prefixes(1200))
+                self.assertGreater(len(big), 4096)
+                p.send(big)
+                wait_until("the 6 kB UPDATE's last prefix", lambda: gw.route("10.2.4.175/32"), timeout=20,
+                           on_timeout=gw.logs)
+                too_big = update(attrs=good(), nlri=many_prefixes(1700, 3))
+                self.assertGreater(len(too_big), 8000)
+                p.send(too_big)
+                expect(p, (1, 2, struct.pack("!H", len(too_big))), "past bgp limit message-size")
+                wait_until("its routes gone", lambda: gw.route("10.2.4.175/32") is None, timeout=10, on_timeout=gw.logs)
+                untouched("past bgp limit message-size")
+                passed.append("extended messages up to bgp limit message-size")
 
             with self.subTest(case="silent peer"):
                 # Hold time 3 and then nothing: 4/0 at expiry, and its routes go.

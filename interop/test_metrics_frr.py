@@ -9,12 +9,11 @@ daemons, started as root, hold only the three network capabilities once their so
 import os
 import re
 import signal
-import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from lab import Lab, gateway_bgp, frr_node_bgp, kernel_gateways, main, wait_until  # noqa: E402
+from lab import Lab, frr_node_bgp, gateway_bgp, kernel_gateways, main, scrape, value, wait_until  # noqa: E402
 
 GATEWAY = gateway_bgp(group=["bfd"])
 
@@ -27,23 +26,6 @@ bfd
 
 SAMPLE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.e+-]+$|'
                     r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? \+?Inf$')
-
-
-def scrape(ns, port):
-    code = (f"import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:{port}/metrics', timeout=5)"
-            ".read().decode(), end='')")
-    r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", code], capture_output=True, text=True,
-                       timeout=20)
-    return r.stdout if r.returncode == 0 else ""
-
-
-def value(text, name, **labels):
-    for line in text.splitlines():
-        if not line.startswith(name + "{") and not line.startswith(name + " "):
-            continue
-        if all(f'{k}="{v}"' in line for k, v in labels.items()):
-            return float(line.rsplit(" ", 1)[1])
-    return None
 
 
 class Metrics(unittest.TestCase):

@@ -37,6 +37,8 @@ std::string metrics_page(const Speaker& speaker, const fib::FibWriter* writer, c
   m.gauge("ridgeline_bgp_rib_prefixes", "Prefixes in the Loc-RIB", {},
           static_cast<double>(speaker.loc_rib().prefix_count()));
   m.gauge("ridgeline_bgp_rib_paths", "Paths in the Loc-RIB", {}, static_cast<double>(speaker.loc_rib().path_count()));
+  m.counter("ridgeline_bgp_reads_parked_total", "Times a peer was not read on: fib pending-limit reached", {},
+            static_cast<double>(speaker.reads_parked()));
   if (writer) {
     const fib::FibStatus s = writer->status();
     m.gauge("ridgeline_fib_routes", "Routes installed in the kernel", {}, static_cast<double>(s.stats.routes));
@@ -46,6 +48,8 @@ std::string metrics_page(const Speaker& speaker, const fib::FibWriter* writer, c
             static_cast<double>(s.stats.waiting));
     m.gauge("ridgeline_fib_pending_writes", "Change batches queued for the kernel writer", {},
             static_cast<double>(s.queued));
+    m.gauge("ridgeline_fib_backlog_changes", "Route changes handed to the kernel writer, not yet written", {},
+            static_cast<double>(writer->backlog()));
     m.counter("ridgeline_fib_changes_total", "Route changes received from the RIB", {}, static_cast<double>(s.changes));
     m.counter("ridgeline_fib_group_replaces_total", "Nexthop groups replaced in place", {},
               static_cast<double>(s.stats.group_replaces));

@@ -125,6 +125,9 @@ void Peer::arm_timer() {
   timer_.expires_at(*deadline);
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
+    // Reading is parked (FIB backpressure): what the peer sent waits unread in the socket, so
+    // the hold timer cannot tell whether it is alive; it starts again instead of expiring.
+    if (reading_parked_) fsm_.restart_hold_timer(Clock::now());
     run(fsm_.expire(Clock::now()));
   });
 }
@@ -392,7 +395,17 @@ void Peer::on_data(const std::shared_ptr<Connection>& conn) {
   std::memmove(conn->buffer.data(), conn->buffer.data() + offset, conn->used - offset);
   conn->used -= offset;
   speaker_.routes_changed();
+  if (speaker_.fib_backlogged()) {
+    reading_parked_ = true;
+    speaker_.park_reading(conn);
+    return;
+  }
   read(conn);
+}
+
+void Peer::resume_reading(const std::shared_ptr<Connection>& conn) {
+  reading_parked_ = false;
+  if (conn->owner == this) on_data(conn);  // what was read before parking, then the socket again
 }
 
 bool Peer::on_message(const std::shared_ptr<Connection>& conn, const Frame& f) {
@@ -508,6 +521,7 @@ Open Peer::local_open() const {
   if (settings_.graceful_restart) gr.restart_time = speaker_.config().bgp->graceful_restart_time;
   c.graceful_restart = gr;
   if (speaker_.config().hostname) c.fqdn = FqdnCapability{*speaker_.config().hostname, ""};
+  c.extended_message = speaker_.config().bgp->limits.message_size > kMaxMessageSize;  // RFC 8654
   return o;
 }
 
@@ -535,10 +549,12 @@ void Peer::on_open(const Open& open) {
   const auto& theirs = open.capabilities;
   dctx_ = DecodeContext{};
   dctx_.four_octet_as = theirs.four_octet_as.has_value();
-  dctx_.extended_message = false;  // we do not announce RFC 8654 yet
+  dctx_.extended_message = mine.capabilities.extended_message && theirs.extended_message;
   dctx_.ebgp = !ibgp;
+  apply_limits();
   ectx_ = EncodeContext{};
   ectx_.four_octet_as = dctx_.four_octet_as;
+  ectx_.extended_message = dctx_.extended_message;
   families_.clear();
   end_of_rib_.clear();
   for (const auto& [afi, af] : settings_.af) {
@@ -894,7 +910,15 @@ void Peer::soft_out() {
   advertise(all);
 }
 
+void Peer::apply_limits() {
+  const config::BgpLimits& limits = speaker_.config().bgp->limits;
+  dctx_.message_size_limit = limits.message_size;
+  dctx_.max_attributes = limits.attributes;
+  dctx_.max_communities = limits.communities;
+}
+
 SettingsChange Peer::reconfigure(PeerSettings settings, bool policy_changed) {
+  apply_limits();  // `bgp limit` applies from the next message (message-size: the OPEN's part, next session)
   SettingsChange change = compare_settings(settings_, settings);
   if (change == SettingsChange::None && policy_changed) change = SettingsChange::Policy;
   const bool was_shutdown = settings_.shutdown;

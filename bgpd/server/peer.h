@@ -31,6 +31,8 @@ struct Connection : std::enable_shared_from_this<Connection> {
 
 class Peer {
  public:
+  // After FIB backpressure: what was read is decided, then the socket is read again.
+  void resume_reading(const std::shared_ptr<Connection>& conn);
   Peer(Speaker& speaker, PeerSettings settings, rib::PeerId id);
   ~Peer();
 
@@ -124,6 +126,8 @@ class Peer {
   void send_notification(const std::shared_ptr<Connection>& conn, Bytes message);
   void event(Event e, const EventData& data = {});
   Open local_open() const;
+  void apply_limits();
+  bool reading_parked_ = false;
   bool af_negotiated(config::Afi afi) const;
   void learn(config::Afi afi, const Nlri& nlri, const PathAttributes& attrs, const IpAddress& next_hop);
   void unlearn(config::Afi afi, const Nlri& nlri);

@@ -474,6 +474,31 @@ std::vector<Peer*> Speaker::established_peers() {
   return out;
 }
 
+bool Speaker::fib_backlogged() const {
+  return sink_->backlog() >= config_.fib.value_or(config::Fib{}).pending_limit;
+}
+
+void Speaker::park_reading(std::shared_ptr<Connection> conn) {
+  ++reads_parked_;
+  parked_.push_back(std::move(conn));
+  if (parked_.size() > 1) return;  // the timer is running
+  if (!park_timer_) park_timer_ = std::make_unique<asio::steady_timer>(io_);
+  arm_park_timer();
+}
+
+// Polled: the writer is another thread, and 2 ms is little next to the writes it waits for.
+void Speaker::arm_park_timer() {
+  park_timer_->expires_after(std::chrono::milliseconds(2));
+  park_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    const uint64_t limit = config_.fib.value_or(config::Fib{}).pending_limit;
+    if (sink_->backlog() > limit / 2) return arm_park_timer();
+    for (auto& conn : std::exchange(parked_, {})) {
+      if (conn->owner) conn->owner->resume_reading(conn);
+    }
+  });
+}
+
 void Speaker::routes_changed() {
   // Coalesce: every message read in this turn of the loop is decided once.
   if (drain_scheduled_) return;

@@ -31,6 +31,8 @@ class RouteSink {
   // A next hop is dead (its BFD went down) or back (its session is up again): the FIB takes it
   // out of every ECMP group at once, before the RIB's own withdrawals.
   virtual void next_hop_down(const IpAddress& /*next_hop*/, bool /*down*/) {}
+  // Changes applied and not yet in the kernel: peers stop being read at `fib pending-limit`.
+  virtual uint64_t backlog() const { return 0; }
 };
 
 // Logs every change; keeps nothing. Used with --no-fib.
@@ -45,6 +47,7 @@ struct SpeakerOptions {
 };
 
 class Peer;
+struct Connection;
 
 struct PeerCounters {
   uint64_t messages_in = 0, messages_out = 0;
@@ -153,7 +156,12 @@ class Speaker {
   rib::AttributeStore& attributes() { return store_; }
   const policy::Policy& policy() const { return policy_; }
   uint32_t router_id() const { return router_id_; }
-  void routes_changed();              // after input: decide, program the FIB, advertise
+  void routes_changed();  // after input: decide, program the FIB, advertise
+  // FIB backpressure (`fib pending-limit`): true while the kernel writer is that far behind; a
+  // peer then parks its connection here instead of reading on, and is read again below half.
+  bool fib_backlogged() const;
+  void park_reading(std::shared_ptr<Connection> conn);
+  uint64_t reads_parked() const { return reads_parked_; }
   void peer_finished(Peer* peer);     // a dynamic peer is down for good: remove it
   void peer_established(Peer* peer);  // send it the current table
   void peer_end_of_rib(Peer* peer);   // End-of-RIB for every family of its session
@@ -196,6 +204,10 @@ class Speaker {
   size_t dynamic_peers_ = 0;
   bool stopping_ = false;
   bool drain_scheduled_ = false;
+  std::vector<std::shared_ptr<Connection>> parked_;
+  std::unique_ptr<boost::asio::steady_timer> park_timer_;
+  void arm_park_timer();
+  uint64_t reads_parked_ = 0;
   std::set<IpAddress> waiting_for_;  // End-of-RIB still expected from these, after a start
   BfdClient* bfd_ = nullptr;
   std::map<IpAddress, std::string> bfd_states_;  // last state bfdd reported, by peer address

@@ -345,4 +345,9 @@ void Fsm::message_sent(TimePoint now) {
   if (state_ == State::Established && keepalive_ != 0) start(keepalive_timer_, now, keepalive_, true);
 }
 
+void Fsm::restart_hold_timer(TimePoint now) {
+  if (hold_.deadline && hold_time_ != 0 && (state_ == State::OpenConfirm || state_ == State::Established))
+    start(hold_, now, hold_time_);
+}
+
 }  // namespace ridgeline::bgp

@@ -110,6 +110,8 @@ class Fsm {
   std::optional<TimePoint> next_deadline() const;
   // RFC 4271 §4.4: sending an UPDATE also restarts the KeepaliveTimer.
   void message_sent(TimePoint now);
+  // Starts the HoldTimer again if it runs: for a peer whose messages wait unread on our side.
+  void restart_hold_timer(TimePoint now);
 
   // Negotiated on OPEN: hold time and keepalive interval in seconds (0 = none).
   uint16_t negotiated_hold_time() const { return hold_time_; }

@@ -5,6 +5,7 @@
 // either the message or a WireError that carries its RFC 7606 outcome and, for a session
 // reset, the NOTIFICATION that RFC 4271 §6 mandates. UPDATE errors that do not reset the
 // session (treat-as-withdraw, attribute discard) are reported inside the decoded Update.
+#include <algorithm>
 #include <compare>
 #include <cstdint>
 #include <optional>
@@ -70,9 +71,16 @@ struct DecodeContext {
   bool extended_message = false;          // RFC 8654: both sides sent the capability
   bool ebgp = true;                       // for RFC 7606 §7.5 (LOCAL_PREF) and §7.2 (AS_CONFED_*)
   std::vector<AfiSafi> add_path_receive;  // RFC 7911: families whose NLRI carry a path id
+  // The operator's limits (`bgp limit`): a longer message is 1/2; more attributes or community
+  // values in an UPDATE are treat-as-withdraw.
+  size_t message_size_limit = kMaxExtendedMessageSize;
+  uint32_t max_attributes = 256;
+  uint32_t max_communities = 0xffffffff;
 
   bool add_path(AfiSafi af) const;
-  size_t max_message_size() const { return extended_message ? kMaxExtendedMessageSize : kMaxMessageSize; }
+  size_t max_message_size() const {
+    return std::min(message_size_limit, extended_message ? kMaxExtendedMessageSize : kMaxMessageSize);
+  }
 };
 
 struct Frame {

@@ -176,7 +176,12 @@ class UpdateDecoder {
   std::optional<WireError> decode_attributes(ByteSpan section) {
     ByteReader r(section);
     std::bitset<256> seen;
+    uint32_t count = 0;
     while (!r.empty()) {
+      if (++count == ctx_.max_attributes + 1) {
+        note(ErrorAction::TreatAsWithdraw, 0, update_subcode::kMalformedAttributeList,
+             "more than " + std::to_string(ctx_.max_attributes) + " path attributes (bgp limit attributes)");
+      }
       // RFC 7606 §4: not enough left for a minimal attribute header.
       if (r.remaining() < 3) return truncated("fewer than 3 bytes left for a path attribute");
       uint8_t flags = 0, type = 0;
@@ -481,8 +486,15 @@ Result<Update, WireError> decode_update(ByteSpan body, const DecodeContext& ctx)
                "MP_REACH_NLRI next hop is not a valid host address");
   }
 
-  // RFC 7606 §3 d): a missing well-known mandatory attribute is treat-as-withdraw.
   const PathAttributes& a = update.attributes;
+  if (const size_t values = a.communities.size() + a.ext_communities.size() + a.large_communities.size();
+      values > ctx.max_communities) {
+    note_error(update, ErrorAction::TreatAsWithdraw, attr::kCommunities, update_subcode::kOptionalAttributeError,
+               std::to_string(values) + " community values, more than " + std::to_string(ctx.max_communities) +
+                   " (bgp limit communities)");
+  }
+
+  // RFC 7606 §3 d): a missing well-known mandatory attribute is treat-as-withdraw.
   const bool mp_nlri = update.mp_reach && !update.mp_reach->nlri.empty();
   if (!update.treat_as_withdraw && (!update.nlri.empty() || mp_nlri)) {
     uint8_t missing = 0;

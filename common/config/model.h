@@ -153,6 +153,19 @@ struct ListenRange {
   bool operator==(const ListenRange&) const = default;
 };
 
+// What one peer may send, beyond the RFCs' own limits (Ridgeline's `bgp limit` lines).
+struct BgpLimits {
+  // `bgp limit message-size N` (4096-65535): above 4096 RFC 8654 extended messages are announced,
+  // and a message longer than N gets 1/2 (Bad Message Length) as a longer one than 4096 would.
+  uint32_t message_size = 4096;
+  // `bgp limit attributes N`: path attributes in one UPDATE; more is treat-as-withdraw.
+  uint32_t attributes = 64;
+  // `bgp limit communities N`: COMMUNITIES + EXTENDED_COMMUNITIES + LARGE_COMMUNITIES values in one
+  // UPDATE; more is treat-as-withdraw.
+  uint32_t communities = 4096;
+  bool operator==(const BgpLimits&) const = default;
+};
+
 struct Bgp {
   uint32_t asn = 0;
   std::optional<IpAddress> router_id;
@@ -165,6 +178,7 @@ struct Bgp {
   uint16_t graceful_restart_time = 120;
   uint16_t graceful_restart_stalepath_time = 360;
   uint32_t listen_limit = 5000;
+  BgpLimits limits;
   std::optional<uint32_t> maxas_limit;  // `bgp maxas-limit N`: longer AS_PATHs are not accepted
   std::vector<ListenRange> listen_ranges;
   std::vector<Neighbor> neighbors;  // peer-groups and neighbors, in the order defined
@@ -228,6 +242,9 @@ struct Fib {
   uint32_t coalesce_window_ms = 5;       // `coalesce-window MS`
   uint32_t reconcile_interval_s = 60;    // `reconcile-interval S`: compare with the kernel, repair drift
   uint32_t convergence_timeout_s = 120;  // `convergence-timeout S`: longest wait for End-of-RIB after a start
+  // `pending-limit N`: route changes handed to the kernel writer and not yet written. At N, bgpd
+  // stops reading from peers (TCP pushes back on them) until half of them are written.
+  uint32_t pending_limit = 1000000;
   std::optional<ResilientGroups> resilient_v4, resilient_v6;
   bool multipath_routes = false;  // `multipath-routes`: RTA_MULTIPATH routes instead of nexthop objects
   // `kernel nexthop-compat-mode off`: sets net.ipv4.nexthop_compat_mode=0 in bgpd's namespace, so

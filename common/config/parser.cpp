@@ -3,6 +3,8 @@
 // retried in the enclosing mode, and a line no mode knows is an error naming its file and line.
 #include "common/config/parser.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <fstream>
@@ -513,6 +515,24 @@ class Parser {
           return Outcome::ok();
         }
       }
+      if (w.is(1, "limit") && w.size() == 4) {
+        struct Knob {
+          const char* name;
+          uint32_t BgpLimits::*field;
+          uint32_t min, max;
+        };
+        static constexpr Knob knobs[] = {{"message-size", &BgpLimits::message_size, 4096, 65535},
+                                         {"attributes", &BgpLimits::attributes, 1, 256},
+                                         {"communities", &BgpLimits::communities, 1, 65535}};
+        for (const Knob& k : knobs) {
+          if (!w.is(2, k.name)) continue;
+          auto v = parse_number<uint32_t>(w[3], k.min, k.max);
+          if (!v) return Outcome::error(fmt::format("limit {} must be a number from {} to {}", k.name, k.min, k.max));
+          b.limits.*k.field = *v;
+          return Outcome::ok();
+        }
+        return Outcome::error("usage: bgp limit message-size|attributes|communities N");
+      }
       if (w.is(1, "maxas-limit") && w.size() == 3) {
         auto v = parse_number<uint32_t>(w[2], 1, 2000);
         if (!v) return Outcome::error("maxas-limit must be a number from 1 to 2000");
@@ -540,6 +560,12 @@ class Parser {
       if (w.is(2, "ebgp-requires-policy") && w.size() == 3) return b.ebgp_requires_policy = false, Outcome::ok();
       if (w.is(2, "graceful-restart") && w.size() == 3) return b.graceful_restart = false, Outcome::ok();
       if (w.is(2, "maxas-limit")) return b.maxas_limit.reset(), Outcome::ok();
+      if (w.is(2, "limit") && w.size() >= 4) {
+        const BgpLimits defaults;
+        if (w.is(3, "message-size")) return b.limits.message_size = defaults.message_size, Outcome::ok();
+        if (w.is(3, "attributes")) return b.limits.attributes = defaults.attributes, Outcome::ok();
+        if (w.is(3, "communities")) return b.limits.communities = defaults.communities, Outcome::ok();
+      }
       if (w.is(2, "always-compare-med") && w.size() == 3) return b.always_compare_med = false, Outcome::ok();
       if (w.is(2, "bestpath") && w.is(3, "as-path") && w.is(4, "multipath-relax") && w.size() == 5)
         return b.multipath_relax = false, Outcome::ok();
@@ -929,6 +955,7 @@ class Parser {
     if (w.is(0, "coalesce-window")) return number(0, 1000, f.coalesce_window_ms);
     if (w.is(0, "reconcile-interval")) return number(0, 86400, f.reconcile_interval_s);
     if (w.is(0, "convergence-timeout")) return number(0, 3600, f.convergence_timeout_s);
+    if (w.is(0, "pending-limit")) return number(1000, 100000000, f.pending_limit);
     if (w.is(0, "multipath-routes") && w.size() == 1) return f.multipath_routes = true, Outcome::ok();
     if (w.is(0, "kernel") && w.is(1, "nexthop-compat-mode") && w.size() == 3 && (w.is(2, "off") || w.is(2, "on"))) {
       return f.nexthop_compat_off = w.is(2, "off"), Outcome::ok();

@@ -113,6 +113,11 @@ void print_bgp(std::ostringstream& out, const Bgp& b) {
   if (b.timers) out << " timers bgp " << b.timers->keepalive << " " << b.timers->hold << "\n";
   if (b.listen_limit != 5000) out << " bgp listen limit " << b.listen_limit << "\n";
   if (b.maxas_limit) out << " bgp maxas-limit " << *b.maxas_limit << "\n";
+  const BgpLimits defaults;
+  if (b.limits.message_size != defaults.message_size)
+    out << " bgp limit message-size " << b.limits.message_size << "\n";
+  if (b.limits.attributes != defaults.attributes) out << " bgp limit attributes " << b.limits.attributes << "\n";
+  if (b.limits.communities != defaults.communities) out << " bgp limit communities " << b.limits.communities << "\n";
   for (const auto& r : b.listen_ranges)
     out << " bgp listen range " << r.prefix.to_string() << " peer-group " << r.peer_group << "\n";
   for (const auto& n : b.neighbors) print_neighbor(out, n);
@@ -228,6 +233,7 @@ std::string print_config(const Config& c) {
     if (f.table != defaults.table) out << " table " << f.table << "\n";
     if (f.metric != defaults.metric) out << " metric " << f.metric << "\n";
     if (f.coalesce_window_ms != defaults.coalesce_window_ms) out << " coalesce-window " << f.coalesce_window_ms << "\n";
+    if (f.pending_limit != defaults.pending_limit) out << " pending-limit " << f.pending_limit << "\n";
     if (f.reconcile_interval_s != defaults.reconcile_interval_s)
       out << " reconcile-interval " << f.reconcile_interval_s << "\n";
     if (f.convergence_timeout_s != defaults.convergence_timeout_s)

@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -74,6 +75,7 @@ class Lab:
         self.procs = []
         self.nodes = {}
         self.kept = False  # left running (demo --keep): close() leaves everything alone
+        self.our_logs = []  # our daemons' logs: read for sanitizer reports when the lab closes
 
     # --- topology ---
     def __enter__(self):
@@ -96,9 +98,33 @@ class Lab:
             raise
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
+        reports = self.sanitizer_reports()
         self.close()
+        for r in reports:
+            print(r, file=sys.stderr)
+        if reports and exc_type is None:
+            raise LabError(f"{len(reports)} sanitizer report(s) from our daemons (above)")
         return False
+
+    SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime error: ")
+
+    def sanitizer_reports(self):
+        """What AddressSanitizer / UndefinedBehaviorSanitizer printed in our daemons' logs (a
+        sanitizer build, as CI's conformance step): each report from its first line on."""
+        out = []
+        for log in self.our_logs:
+            try:
+                with open(log, errors="replace") as f:
+                    text = f.read()
+            except OSError:
+                continue
+            for mark in self.SANITIZER_MARKS:
+                at = text.find(mark)
+                if at >= 0:
+                    out.append(f"--- {log} ---\n" + text[text.rfind("\n", 0, at) + 1:][:4000])
+                    break
+        return out
 
     def _ns(self, ns):
         sh("ip", "netns", "add", ns)
@@ -177,6 +203,7 @@ class Lab:
         with open(conf, "w") as f:
             f.write(config_text)
         log = self.path(name, f"{daemon}{len(self.procs)}.log")
+        self.our_logs.append(log)
         argv = [os.path.join(BUILD_BIN, daemon), "-f", conf, "--run-dir", run, "--log-level", "debug", *args]
         proc = self.spawn(self.gw, argv, log)
         d = cls(self, run, log, proc)
@@ -301,6 +328,25 @@ def kernel_gateways(ns, prefix):
                            check=False).stdout or "[]")
         out.append(nh[0].get("gateway") if nh else None)
     return sorted(out, key=str)
+
+
+def scrape(ns, port):
+    """The Prometheus page a daemon serves on 127.0.0.1:PORT in namespace ns; empty when none."""
+    code = (f"import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:{port}/metrics', timeout=5)"
+            ".read().decode(), end='')")
+    r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=20)
+    return r.stdout if r.returncode == 0 else ""
+
+
+def value(text, name, **labels):
+    """One sample of a Prometheus page by name and labels, or None."""
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        if all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return None
 
 
 class Gateway:

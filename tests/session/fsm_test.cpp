@@ -129,6 +129,18 @@ TEST_F(FsmTest, UpdatesRestartTheHoldTimer) {
   EXPECT_EQ(fsm.state(), State::Established);
 }
 
+// FIB backpressure: while reading is parked, the hold timer starts again instead of expiring.
+TEST_F(FsmTest, RestartHoldTimerPostponesExpiryOnlyWhenItRuns) {
+  reach(State::Established, 9);
+  tick(seconds(8));
+  fsm.restart_hold_timer(clock.now);  // t=8: now expires at t=17
+  tick(seconds(8));                   // t=16
+  EXPECT_EQ(fsm.state(), State::Established);
+  EXPECT_EQ(*sent(tick(seconds(1))), (Notification{4, 0, {}}));  // t=17
+  fsm.restart_hold_timer(clock.now);                             // Idle: nothing to restart
+  EXPECT_FALSE(fsm.next_deadline() && *fsm.next_deadline() > clock.now + seconds(9));
+}
+
 TEST_F(FsmTest, HoldTimeZeroMeansNoKeepalivesAndNoHoldTimer) {
   reach(State::Established, 0);
   EXPECT_EQ(fsm.negotiated_hold_time(), 0);

@@ -56,6 +56,21 @@ TEST(Header, ExtendedMessageAllowsLargeUpdatesOnly) {
   EXPECT_EQ(e.data, hex("1388"));
 }
 
+TEST(Header, MessageSizeLimitBelowTheNegotiatedMaximumIsBadLength) {
+  DecodeContext ext;
+  ext.extended_message = true;
+  ext.message_size_limit = 4500;  // bgp limit message-size 4500
+  auto f = next_frame(with_length(4500, 2, 4500 - 19), ext);
+  ASSERT_TRUE(f);
+  EXPECT_TRUE(f->has_value());
+  auto e = frame_error(with_length(4501, 2, 4501 - 19), ext);
+  EXPECT_EQ(e.subcode, 2);
+  EXPECT_EQ(e.data, hex("1195"));
+  // Without extended messages the RFC's 4096 still holds, whatever the limit.
+  ext.extended_message = false;
+  EXPECT_EQ(frame_error(with_length(4097, 2, 4097 - 19), ext).subcode, 2);
+}
+
 TEST(Header, UnknownTypeIsBadMessageTypeWithTheTypeAsData) {
   auto e = frame_error(with_length(19, 9, 0));
   EXPECT_EQ(e.code, 1);

@@ -315,5 +315,30 @@ TEST(Rfc7606, EveryTruncationOfAGoodUpdateIsHandledWithoutOverread) {
   }
 }
 
+// `bgp limit attributes` and `bgp limit communities`: beyond them, treat-as-withdraw.
+TEST(Limits, MorePathAttributesThanTheLimitWithdraws) {
+  Bytes attrs = mandatory_attributes();
+  for (uint8_t type = 100; type < 103; ++type) attrs = cat({attrs, attribute(kOt, type, {1})});  // 6 in all
+  DecodeContext ctx;
+  ctx.max_attributes = 6;
+  Update u = decode_ok(update_body({}, attrs, nlri_10_0_1_5()), ctx);
+  EXPECT_FALSE(u.treat_as_withdraw);
+  ctx.max_attributes = 5;
+  expect_withdraw(attrs, 0, ctx);
+}
+
+TEST(Limits, MoreCommunityValuesThanTheLimitWithdraws) {
+  const Bytes five = attribute(kOt, attr::kCommunities, hex("fde80001 fde80002 fde80003 fde80004 fde80005"));
+  const Bytes one_large = attribute(kOt, attr::kLargeCommunities, hex("0000fde8 00000001 00000002"));
+  const Bytes attrs = cat({mandatory_attributes(), five, one_large});
+  DecodeContext ctx;
+  ctx.max_communities = 6;
+  Update u = decode_ok(update_body({}, attrs, nlri_10_0_1_5()), ctx);
+  EXPECT_FALSE(u.treat_as_withdraw);
+  EXPECT_EQ(u.attributes.communities.size(), 5u);
+  ctx.max_communities = 5;
+  expect_withdraw(attrs, attr::kCommunities, ctx);
+}
+
 }  // namespace
 }  // namespace ridgeline::bgp
