@@ -204,7 +204,8 @@ class Lab:
             f.write(config_text)
         log = self.path(name, f"{daemon}{len(self.procs)}.log")
         self.our_logs.append(log)
-        argv = [os.path.join(BUILD_BIN, daemon), "-f", conf, "--run-dir", run, "--log-level", "debug", *args]
+        level = [] if "--log-level" in args else ["--log-level", "debug"]
+        argv = [os.path.join(BUILD_BIN, daemon), "-f", conf, "--run-dir", run, *level, *args]
         proc = self.spawn(self.gw, argv, log)
         d = cls(self, run, log, proc)
         wait_until(f"{daemon} to serve its API",

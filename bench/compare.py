@@ -1,0 +1,425 @@
+#!/usr/bin/env python3
+"""Ridgeline, FRR 8.4 (zebra + bgpd + bfdd) and BIRD 2 side by side, as the MetalLB gateway, in one
+run (issue: performance). Each gateway runs in a network namespace with the equivalent config: a
+listen range for the nodes, prefix-list 10.0.0.0/8 le 32 inbound, nothing exported to the nodes,
+ECMP up to 64 paths, BFD 300 ms x 3 where the workload uses it. The nodes are injectors of ours
+(bgp_peer.RawPeer) that send pre-encoded, packed UPDATEs (about 800 /32 each), then a sentinel
+10.255.255.255/32, then End-of-RIB; where BFD is used, a bfdd of ours answers it on each node.
+
+Workloads (--workloads, default all but the slowest):
+  1m-x1          1,000,000 /32 from 1 peer into the FIB
+  100k-x4        100,000 /32 from 4 peers (4-way ECMP)
+  1m-x4          1,000,000 /32 from 4 peers
+  failover       100,000 /32 x 4 with BFD; node 4's bfdd frozen: freeze -> every route without it
+  withdraw-1m    1,000,000 /32 x 4; node 4 withdraws all of them (UPDATE withdraws)
+Install time: from the first UPDATE byte to the moment the sentinel has its next hops in the kernel
+and the main table holds every route (fib_triestat's prefix count, polled every 20 ms). Failover
+and withdraw: from the freeze (or the first withdraw byte) to the last kernel notification (routes
+and nexthop objects) before 2 s of quiet. Every run then checks the whole FIB exactly: each
+prefix with exactly the expected gateways. Peak RSS is VmHWM summed over the gateway's processes.
+Runs are interleaved (ridgeline, frr, bird, ridgeline, ...); medians and ratios are printed and,
+with --write, recorded in bench/RESULTS.md.
+
+Usage: sudo bench/compare.py [--runs 3] [--workloads 1m-x1,100k-x4] [--impls ridgeline,frr,bird]
+       [--scale 0.1] [--write]
+"""
+import argparse
+import datetime
+import json
+import os
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "interop", "lib"))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from bgp_peer import RawPeer, as_path, in_netns, next_hop, origin, update  # noqa: E402
+from kernel_view import KernelView  # noqa: E402
+from lab import BUILD_BIN, Lab, sh, wait_until  # noqa: E402
+
+SENTINEL = "10.255.255.255"
+GW = "10.0.1.1"
+
+RIDGELINE = """hostname gw
+router bgp 64512
+ bgp router-id 10.0.1.1
+ bgp bestpath as-path multipath-relax
+ neighbor NODES peer-group
+ neighbor NODES remote-as external
+{bfd_neighbor} bgp listen range 10.0.1.0/24 peer-group NODES
+ address-family ipv4 unicast
+  neighbor NODES prefix-list POOL in
+  maximum-paths 64
+ exit-address-family
+exit
+ip prefix-list POOL seq 10 permit 10.0.0.0/8 le 32
+{bfd}"""
+
+FRR_BGPD = """hostname gw
+log file {log}
+bgp route-map delay-timer 0
+router bgp 64512
+ bgp router-id 10.0.1.1
+ no bgp ebgp-requires-policy
+ bgp bestpath as-path multipath-relax
+ neighbor NODES peer-group
+ neighbor NODES remote-as external
+{bfd_neighbor} bgp listen range 10.0.1.0/24 peer-group NODES
+ bgp listen limit 5000
+ address-family ipv4 unicast
+  neighbor NODES route-map POOL-IN in
+  neighbor NODES route-map NOTHING out
+  maximum-paths 64
+ exit-address-family
+exit
+ip prefix-list POOL seq 10 permit 10.0.0.0/8 le 32
+route-map POOL-IN permit 10
+ match ip address prefix-list POOL
+exit
+route-map NOTHING deny 10
+exit
+"""
+
+BFD_PROFILE = """bfd
+ profile metallb
+  receive-interval 300
+  transmit-interval 300
+  detect-multiplier 3
+ exit
+exit
+"""
+
+BIRD = """router id 10.0.1.1;
+log "{log}" all;
+protocol device {{ }}
+protocol kernel {{
+  ipv4 {{ import none; export all; }};
+  merge paths on limit 64;
+}}
+{bfd}
+template bgp nodes {{
+  local 10.0.1.1 as 64512;
+  neighbor range 10.0.1.0/24 external;
+  dynamic name "node";
+  {bfd_neighbor}
+  ipv4 {{ import where net ~ [ 10.0.0.0/8{{8,32}} ]; export none; }};
+}}
+protocol bgp nodes_listen from nodes {{ }}
+"""
+
+BIRD_BFD = 'protocol bfd { interface "*" { min rx interval 300 ms; min tx interval 300 ms; multiplier 3; }; }'
+
+NODE_BFD = "bfd\n peer 10.0.1.1\n  receive-interval 300\n  transmit-interval 300\n  detect-multiplier 3\n exit\nexit\n"
+
+WORKLOADS = {
+    "1m-x1": dict(routes=1_000_000, peers=1),
+    "100k-x4": dict(routes=100_000, peers=4),
+    "1m-x4": dict(routes=1_000_000, peers=4),
+    "failover": dict(routes=100_000, peers=4, bfd=True, event="freeze"),
+    "withdraw-1m": dict(routes=1_000_000, peers=4, event="withdraw"),
+}
+
+
+def name_of(i):
+    return f"10.{128 + (i >> 16)}.{(i >> 8) & 0xff}.{i & 0xff}"
+
+
+def nlri(start, stop):
+    return b"".join(bytes([32, 10, 128 + (i >> 16), (i >> 8) & 0xff, i & 0xff]) for i in range(start, stop))
+
+
+def announcements(asn, addr, routes):
+    """Packed UPDATEs for routes 0..routes-1, the sentinel, then End-of-RIB: one byte string."""
+    attrs = origin(0) + as_path(asn) + next_hop(addr)
+    per = (4096 - 19 - 4 - len(attrs)) // 5
+    out = [update(attrs=attrs, nlri=nlri(s, min(routes, s + per))) for s in range(0, routes, per)]
+    out.append(update(attrs=attrs, nlri=bytes([32, 10, 255, 255, 255])))
+    out.append(update())
+    return b"".join(out)
+
+
+def withdrawals(routes):
+    per = (4096 - 19 - 4) // 5
+    out = [update(withdrawn=nlri(s, min(routes, s + per))) for s in range(0, routes, per)]
+    out.append(update(withdrawn=bytes([32, 10, 255, 255, 255])))
+    return b"".join(out)
+
+
+def vmhwm_mb(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                total += next(int(l.split()[1]) for l in f if l.startswith("VmHWM"))
+        except (OSError, StopIteration):
+            pass
+    return total / 1024
+
+
+class Notifications(threading.Thread):
+    """Times of route and nexthop notifications in the gateway namespace (RTNLGRP_IPV4_ROUTE and
+    RTNLGRP_NEXTHOP); only the last one's time is kept."""
+
+    def __init__(self, ns):
+        super().__init__(daemon=True)
+
+        def make():
+            s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 26)
+            s.bind((0, 0))
+            for group in (7, 32):  # RTNLGRP_IPV4_ROUTE, RTNLGRP_NEXTHOP
+                s.setsockopt(270, 1, group)  # SOL_NETLINK, NETLINK_ADD_MEMBERSHIP
+            s.settimeout(0.1)
+            return s
+
+        self.sock = in_netns(ns, make)
+        self.last = None
+        self.count = 0
+        self.overflows = 0
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.is_set():
+            try:
+                data = self.sock.recv(1 << 20)
+            except socket.timeout:
+                continue
+            except OSError:  # ENOBUFS: some were lost; the time of the next still counts
+                self.overflows += 1
+                continue
+            self.last = time.monotonic()
+            self.count += 1
+
+    def stop(self):
+        self.done.set()
+        self.join(timeout=5)
+        self.sock.close()
+
+
+class Gateway:
+    """One implementation under test in the lab's gateway namespace."""
+
+    def __init__(self, impl, lab, bfd):
+        self.impl, self.lab, self.pids = impl, lab, []
+        bfd_neighbor = " neighbor NODES bfd profile metallb\n" if bfd else ""
+        if impl == "ridgeline":
+            conf = RIDGELINE.format(bfd_neighbor=bfd_neighbor, bfd=BFD_PROFILE if bfd else "")
+            if bfd:
+                self.pids.append(lab.start_bfdd(conf).proc.pid)
+            self.ours = lab.start_bgpd(conf, fib=True, extra=["--log-level", "warn"])
+            self.pids.append(self.ours.proc.pid)
+        elif impl == "frr":
+            lab.nodes["gw"] = {"ns": lab.gw, "addr": GW}
+            d = lab.path("gw", "frr", "x")[:-2]
+            procs = lab.start_frr_node("gw", FRR_BGPD.format(log=os.path.join(d, "bgpd.log"), bfd_neighbor=bfd_neighbor),
+                                       BFD_PROFILE if bfd else None)
+            self.pids += [p.pid for p in procs.values()]
+        elif impl == "bird":
+            d = lab.path("gw", "bird", "x")[:-2]
+            conf = os.path.join(d, "bird.conf")
+            with open(conf, "w") as f:
+                f.write(BIRD.format(log=os.path.join(d, "bird.log"), bfd=BIRD_BFD if bfd else "",
+                                    bfd_neighbor="bfd on;" if bfd else ""))
+            self.sock = os.path.join(d, "bird.ctl")
+            p = lab.spawn(lab.gw, ["bird", "-f", "-c", conf, "-s", self.sock, "-P", os.path.join(d, "bird.pid")],
+                          os.path.join(d, "stdout.log"))
+            self.pids.append(p.pid)
+            wait_until("bird's control socket", lambda: os.path.exists(self.sock), timeout=20)
+        else:
+            raise ValueError(impl)
+
+    def rss_mb(self):
+        return vmhwm_mb(self.pids)
+
+
+def connect(node):
+    try:
+        return RawPeer(node["ns"], node["addr"], GW, timeout=3)
+    except OSError:
+        return None
+
+
+def run_once(impl, workload, scale):
+    w = WORKLOADS[workload]
+    routes = max(1000, int(w["routes"] * scale))
+    bfd = w.get("bfd", False)
+    with Lab("bench", gateway_host=1) as lab:
+        node_bfdd = {}
+        nodes = []
+        for i in range(w["peers"]):
+            nodes.append(lab.add_node(f"n{i + 1}", 11 + i))
+            if bfd:
+                d = lab.path(f"n{i + 1}", "bfd", "x")[:-2]
+                with open(os.path.join(d, "ridgeline.conf"), "w") as f:
+                    f.write(NODE_BFD)
+                node_bfdd[i] = lab.spawn(nodes[i]["ns"], [os.path.join(BUILD_BIN, "bfdd"), "-f",
+                                                          os.path.join(d, "ridgeline.conf"), "--run-dir", d,
+                                                          "--log-level", "warn"], os.path.join(d, "log"))
+        streams = [announcements(64601 + i, n["addr"], routes) for i, n in enumerate(nodes)]
+        gw = Gateway(impl, lab, bfd)
+        kv = KernelView(lab.gw)
+        baseline = kv.prefix_count()
+        peers = []
+        for i, n in enumerate(nodes):
+            p = wait_until(f"{impl} to accept {n['addr']}", lambda: connect(n), timeout=30, interval=0.2)
+            p.establish(64601 + i, n["addr"])
+            peers.append(p)
+        expected_gws = {n["addr"] for n in nodes}
+
+        # --- install ---
+        threads = [threading.Thread(target=p.sock.sendall, args=(s,)) for p, s in zip(peers, streams)]
+        t0 = time.monotonic()
+        for t in threads:
+            t.start()
+        deadline = t0 + float(os.environ.get("BENCH_TIMEOUT", "300"))
+        while time.monotonic() < deadline:
+            r = kv.route(SENTINEL)
+            if r and r[0] == SENTINEL + "/32" and r[1] == expected_gws:
+                break
+            time.sleep(0.005)  # the poll period of the sentinel probe, not a wait for an outcome
+        else:
+            raise AssertionError(f"{impl}: no sentinel with {sorted(expected_gws)} in 300 s")
+        t_sentinel = time.monotonic()
+        while kv.prefix_count() < baseline + routes + 1:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{impl}: {kv.prefix_count() - baseline} of {routes + 1} prefixes in 300 s")
+            time.sleep(0.02)  # poll period of the prefix count
+        t_all = time.monotonic()
+        for t in threads:
+            t.join()
+        result = {"install_s": t_all - t0, "sentinel_s": t_sentinel - t0}
+
+        def check(want_gws):
+            fib = kv.routes(within=lambda p: p.startswith("10.") and p.endswith("/32"))
+            wrong = [n for n in (name_of(i) for i in range(routes)) if fib.get(n + "/32") != want_gws]
+            if wrong:
+                raise AssertionError(f"{impl}: {len(wrong)} of {routes} routes without exactly "
+                                     f"{sorted(want_gws)}, e.g. {wrong[0]}: {fib.get(wrong[0] + '/32')}")
+
+        # Every route with exactly the expected next hops (ECMP complete), waited for within reason:
+        # the sentinel's next hops say nothing about the order of the others'.
+        wait_until(f"{impl}: every route over {len(expected_gws)} next hops", lambda: check(expected_gws) or True,
+                   timeout=120, interval=1)
+        result["complete_s"] = time.monotonic() - t0
+        result["rss_mb"] = gw.rss_mb()
+
+        event = w.get("event")
+        if event:
+            if bfd:
+                wait_until(f"{impl}: BFD Up to every node", lambda: bfd_up(impl, lab, gw) >= len(nodes), timeout=60,
+                           interval=0.5)
+            listener = Notifications(lab.gw)
+            listener.start()
+            t1 = time.monotonic()
+            if event == "freeze":
+                node_bfdd[len(nodes) - 1].send_signal(signal.SIGSTOP)
+            else:
+                peers[-1].sock.sendall(withdrawals(routes))
+            gone = nodes[-1]["addr"]
+            while time.monotonic() < t1 + 60:
+                r = kv.route(SENTINEL)
+                if r and gone not in r[1]:
+                    break
+                time.sleep(0.005)
+            else:
+                raise AssertionError(f"{impl}: the sentinel still goes through {gone} after 60 s")
+            # Then the last notification before 2 s of quiet: the kernel's last change for the event.
+            while time.monotonic() < t1 + 120:
+                last = listener.last or t1
+                if time.monotonic() - last > 2.0:
+                    break
+                time.sleep(0.1)
+            listener.stop()
+            result["event_s"] = (listener.last or t1) - t1
+            result["event_notifications"] = listener.count
+            check(expected_gws - {gone})
+            if event == "freeze":
+                node_bfdd[len(nodes) - 1].send_signal(signal.SIGCONT)
+        kv.close()
+        for p in peers:
+            p.close()
+        return result
+
+
+def bfd_up(impl, lab, gw):
+    if impl == "ridgeline":
+        rlsh = [os.path.join(BUILD_BIN, "rlsh"), "--run-dir", gw.ours.run_dir, "-c", "show bfd peers json"]
+        out = subprocess.run(rlsh, capture_output=True, text=True, timeout=20).stdout
+        return sum(s.get("state") == "Up" for s in json.loads(out or "{}").get("sessions", []))
+    if impl == "frr":
+        out = lab.vtysh("gw", "show bfd peers json")
+        return sum(p.get("status") == "up" for p in json.loads(out or "[]"))
+    out = sh("birdc", "-s", gw.sock, "show", "bfd", "sessions", capture=True, check=False).stdout
+    return sum(" Up " in line for line in out.splitlines())
+
+
+def machine():
+    cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True,
+                         text=True).stdout.strip()
+    mem = subprocess.run(["sh", "-c", "grep MemTotal /proc/meminfo"], capture_output=True, text=True).stdout.split()[1]
+    return f"{os.cpu_count()} vCPU {cpu}, {int(mem) // 1024 // 1024} GiB, kernel {os.uname().release}"
+
+
+def versions():
+    def first(argv):
+        r = subprocess.run(argv, capture_output=True, text=True)
+        return (r.stdout + r.stderr).strip().splitlines()[0]
+    return {"ridgeline": first([os.path.join(BUILD_BIN, "bgpd"), "--version"]),
+            "frr": first(["/usr/lib/frr/bgpd", "--version"]), "bird": first(["bird", "--version"])}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--workloads", default="1m-x1,100k-x4,failover,withdraw-1m,1m-x4")
+    ap.add_argument("--impls", default="ridgeline,frr,bird")
+    ap.add_argument("--scale", type=float, default=1.0, help="route counts times this (a quick look)")
+    ap.add_argument("--write", action="store_true", help="append the report to bench/RESULTS.md")
+    args = ap.parse_args()
+    impls = args.impls.split(",")
+    report = [f"## {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+              "", f"- machine: {machine()}", f"- versions: {versions()}",
+              f"- command: `sudo bench/compare.py --runs {args.runs} --workloads {args.workloads} "
+              f"--impls {args.impls}{f' --scale {args.scale}' if args.scale != 1 else ''}`", ""]
+    print("\n".join(report), flush=True)
+    for workload in args.workloads.split(","):
+        results = {i: [] for i in impls}
+        for run in range(args.runs):
+            for impl in impls:
+                try:
+                    r = run_once(impl, workload, args.scale)
+                except Exception as e:  # noqa: BLE001 - a failed run is reported, the others go on
+                    r = {"error": str(e).splitlines()[0][:200]}
+                results[impl].append(r)
+                print(f"{workload} run {run + 1} {impl}: {r}", flush=True)
+        key = "event_s" if WORKLOADS[workload].get("event") else "install_s"
+        lines = [f"### {workload} ({key}: median of {args.runs})", "",
+                 "| implementation | median s | runs s | peak RSS MB (median) | ratio to Ridgeline |", "|---|---|---|---|---|"]
+        med = {}
+        for impl in impls:
+            ok = [r for r in results[impl] if "error" not in r]
+            if ok:
+                med[impl] = statistics.median(r[key] for r in ok)
+        for impl in impls:
+            ok = [r for r in results[impl] if "error" not in r]
+            errors = [r["error"] for r in results[impl] if "error" in r]
+            runs = ", ".join(f"{r[key]:.3f}" for r in ok) + (f" ({len(errors)} failed: {errors[0]})" if errors else "")
+            rss = f"{statistics.median(r['rss_mb'] for r in ok):.0f}" if ok else "-"
+            ratio = f"{med[impl] / med['ridgeline']:.2f}x" if impl in med and med.get("ridgeline") else "-"
+            lines.append(f"| {impl} | {med.get(impl, float('nan')):.3f} | {runs} | {rss} | {ratio} |")
+        lines.append("")
+        print("\n".join(lines), flush=True)
+        report += lines
+    if args.write:
+        with open(os.path.join(ROOT, "bench", "RESULTS.md"), "a") as f:
+            f.write("\n".join(report) + "\n")
+
+
+if __name__ == "__main__":
+    main()
