@@ -2,7 +2,9 @@
 """Ridgeline, FRR 8.4 (zebra + bgpd + bfdd) and BIRD 2 side by side, as the MetalLB gateway, in one
 run (issue: performance). Each gateway runs in a network namespace with the equivalent config: a
 listen range for the nodes, prefix-list 10.0.0.0/8 le 32 inbound, nothing exported to the nodes,
-ECMP up to 64 paths, BFD 300 ms x 3 where the workload uses it. The nodes are injectors of ours
+ECMP up to 64 paths, BFD 300 ms x 3 where the workload uses it. Ridgeline's has the fib block
+of its shipped config (`kernel nexthop-compat-mode off`: a group replace does not also notify
+every route that uses the group). The nodes are injectors of ours
 (bgp_peer.RawPeer) that send pre-encoded, packed UPDATEs (about 800 /32 each), then a sentinel
 10.255.255.255/32, then End-of-RIB; where BFD is used, a bfdd of ours answers it on each node.
 
@@ -11,6 +13,7 @@ Workloads (--workloads, default all but the slowest):
   100k-x4        100,000 /32 from 4 peers (4-way ECMP)
   1m-x4          1,000,000 /32 from 4 peers
   failover       100,000 /32 x 4 with BFD; node 4's bfdd frozen: freeze -> every route without it
+  failover-10k, failover-1m   the same with 10,000 and 1,000,000 routes (flat or not)
   withdraw-1m    1,000,000 /32 x 4; node 4 withdraws all of them (UPDATE withdraws)
 Install time: from the first UPDATE byte to the moment the sentinel has its next hops in the kernel
 and the main table holds every route (fib_triestat's prefix count, polled every 20 ms). Failover
@@ -59,6 +62,9 @@ router bgp 64512
  exit-address-family
 exit
 ip prefix-list POOL seq 10 permit 10.0.0.0/8 le 32
+fib
+ kernel nexthop-compat-mode off
+exit
 {bfd}"""
 
 FRR_BGPD = """hostname gw
@@ -122,6 +128,8 @@ WORKLOADS = {
     "100k-x4": dict(routes=100_000, peers=4),
     "1m-x4": dict(routes=1_000_000, peers=4),
     "failover": dict(routes=100_000, peers=4, bfd=True, event="freeze"),
+    "failover-10k": dict(routes=10_000, peers=4, bfd=True, event="freeze"),
+    "failover-1m": dict(routes=1_000_000, peers=4, bfd=True, event="freeze"),
     "withdraw-1m": dict(routes=1_000_000, peers=4, event="withdraw"),
 }
 
@@ -269,6 +277,7 @@ def run_once(impl, workload, scale):
         for i, n in enumerate(nodes):
             p = wait_until(f"{impl} to accept {n['addr']}", lambda: connect(n), timeout=30, interval=0.2)
             p.establish(64601 + i, n["addr"])
+            p.sock.settimeout(None)  # the stream blocks as long as the gateway takes to read it
             peers.append(p)
         expected_gws = {n["addr"] for n in nodes}
 
