@@ -79,6 +79,7 @@ constexpr Template kTemplates[] = {
     {"config-router", "neighbor <neighbor> description <text>"},
     {"config-router", "neighbor <neighbor> timers <keepalive> <hold>"},
     {"config-router", "neighbor <neighbor> password <secret>"},
+    {"config-router", "neighbor <neighbor> tcp-ao algorithm hmac-sha1 send-id <number> recv-id <number> key <secret>"},
     {"config-router", "neighbor <neighbor> bfd profile <profile>"},
     {"config-router", "neighbor <neighbor> shutdown"},
     {"config-router", "address-family ipv4 unicast"},

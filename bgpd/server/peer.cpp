@@ -217,7 +217,15 @@ void Peer::connect() {
                  static_cast<socklen_t>(settings_.update_source->size()));
     }
   }
-  if (settings_.password) {
+  if (settings_.tcp_ao) {
+    // RFC 5925: the key is on the socket before the SYN; without it, no connection at all.
+    const Prefix host(settings_.address, max_prefix_length(settings_.address.family()));
+    if (int error =
+            tcp_ao::install(conn->socket.native_handle(), host, *settings_.tcp_ao, !settings_.address.is_v4())) {
+      spdlog::error("{}: TCP-AO: {}: not connecting", settings_.name, tcp_ao::describe_error(error));
+      return;
+    }
+  } else if (settings_.password) {
     // RFC 2385: the key must be on the socket before the SYN.
     tcp_md5sig sig{};
     const auto addr = to_asio(settings_.address);

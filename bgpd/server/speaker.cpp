@@ -78,6 +78,14 @@ void set_listener_md5(int fd, const Prefix& prefix, const std::string& password,
   }
 }
 
+// RFC 5925 keys on the listener: an IPv6 listener also takes IPv4 peers, as v4-mapped addresses.
+void set_listener_ao(int fd, const Prefix& prefix, const tcp_ao::Key& key, bool v6_socket) {
+  if (prefix.family() == Family::V6 && !v6_socket) return;
+  if (int error = tcp_ao::install(fd, prefix, key, v6_socket)) {
+    spdlog::error("TCP-AO key for {} on the listener: {}", prefix.to_string(), tcp_ao::describe_error(error));
+  }
+}
+
 }  // namespace
 
 Speaker::Speaker(asio::io_context& io, config::Config config, SpeakerOptions options, std::unique_ptr<RouteSink> sink)
@@ -210,11 +218,23 @@ void Speaker::set_listener_keys() {
       if (n.is_peer_group) continue;
       const config::Neighbor* g = n.peer_group ? b.find_neighbor(*n.peer_group) : nullptr;
       auto pw = n.password ? n.password : (g ? g->password : std::nullopt);
-      if (auto a = IpAddress::parse(n.name); a && pw) set_listener_md5(fd, Prefix(*a, 128), *pw, v6);
+      auto ao = n.tcp_ao ? n.tcp_ao : (g ? g->tcp_ao : std::nullopt);
+      auto a = IpAddress::parse(n.name);
+      if (!a) continue;
+      const Prefix host(*a, max_prefix_length(a->family()));
+      if (ao) {
+        set_listener_ao(fd, host, *ao, v6);
+      } else if (pw) {
+        set_listener_md5(fd, host, *pw, v6);
+      }
     }
     for (const auto& r : b.listen_ranges) {
       const config::Neighbor* g = b.find_neighbor(r.peer_group);
-      if (g && g->password) set_listener_md5(fd, r.prefix, *g->password, v6);
+      if (g && g->tcp_ao) {
+        set_listener_ao(fd, r.prefix, *g->tcp_ao, v6);
+      } else if (g && g->password) {
+        set_listener_md5(fd, r.prefix, *g->password, v6);
+      }
     }
   }
 }

@@ -60,6 +60,8 @@ PeerSettings resolve_peer_settings(const config::Bgp& bgp, const config::Neighbo
   s.ttl_security_hops = pick_optional(n.ttl_security_hops, g ? &g->ttl_security_hops : nullptr);
   s.update_source = pick_optional(n.update_source, g ? &g->update_source : nullptr);
   s.password = pick_optional(n.password, g ? &g->password : nullptr);
+  s.tcp_ao = pick_optional(n.tcp_ao, g ? &g->tcp_ao : nullptr);
+  if (s.tcp_ao) s.password.reset();
   s.bfd = pick(n.bfd, g ? &g->bfd : nullptr, false);
   s.bfd_profile = pick_optional(n.bfd_profile, g ? &g->bfd_profile : nullptr);
   s.bfd_check_control_plane_failure =

@@ -34,6 +34,7 @@ struct PeerSettings {
   std::optional<uint8_t> ttl_security_hops;
   std::optional<std::string> update_source;
   std::optional<std::string> password;
+  std::optional<tcp_ao::Key> tcp_ao;  // takes the place of an inherited password
   bool bfd = false;
   std::optional<std::string> bfd_profile;
   bool bfd_check_control_plane_failure = false;

@@ -9,6 +9,7 @@
 
 #include "common/community.h"
 #include "common/net.h"
+#include "common/tcp_ao.h"
 
 namespace ridgeline::config {
 
@@ -137,6 +138,7 @@ struct Neighbor {
   std::optional<uint8_t> ttl_security_hops;
   std::optional<std::string> update_source;
   std::optional<std::string> password;
+  std::optional<tcp_ao::Key> tcp_ao;  // RFC 5925; excludes `password`
   std::optional<bool> bfd;
   std::optional<std::string> bfd_profile;
   std::optional<bool> bfd_check_control_plane_failure;

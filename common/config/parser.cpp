@@ -670,7 +670,7 @@ class Parser {
     }
     const bool known_command = w.is(2, "description") || w.is(2, "timers") || w.is(2, "passive") ||
                                w.is(2, "ebgp-multihop") || w.is(2, "ttl-security") || w.is(2, "update-source") ||
-                               w.is(2, "password") || w.is(2, "bfd") || w.is(2, "shutdown") ||
+                               w.is(2, "password") || w.is(2, "tcp-ao") || w.is(2, "bfd") || w.is(2, "shutdown") ||
                                w.is(2, "graceful-restart");
     if (!known_command) return Outcome::unknown();
     if (!n) return Outcome::error("neighbor " + name + ": give remote-as or peer-group first");
@@ -705,7 +705,35 @@ class Parser {
     if (w.is(2, "password") && w.size() >= 4) {
       const std::string pw = w.rest(3);
       if (pw.size() > 80) return Outcome::error("TCP-MD5 passwords are at most 80 characters");
+      if (n->tcp_ao) return Outcome::error("neighbor " + name + ": password and tcp-ao exclude each other");
       n->password = pw;
+      return Outcome::ok();
+    }
+    // neighbor X tcp-ao [algorithm hmac-sha1|aes-128-cmac|hmac-sha256] [send-id N] [recv-id N] key SECRET
+    if (w.is(2, "tcp-ao")) {
+      tcp_ao::Key key;
+      size_t i = 3;
+      for (; i + 1 < w.size() && !w.is(i, "key"); i += 2) {
+        if (w.is(i, "algorithm")) {
+          auto a = tcp_ao::parse_algorithm(w[i + 1]);
+          if (!a) return Outcome::error("tcp-ao algorithm must be hmac-sha1, aes-128-cmac or hmac-sha256");
+          key.algorithm = *a;
+        } else if (w.is(i, "send-id") || w.is(i, "recv-id")) {
+          auto v = parse_number<uint8_t>(w[i + 1], 0, 255);
+          if (!v) return Outcome::error(w[i] + " must be a number from 0 to 255");
+          (w.is(i, "send-id") ? key.send_id : key.recv_id) = *v;
+        } else {
+          break;
+        }
+      }
+      if (!w.is(i, "key") || i + 1 >= w.size())
+        return Outcome::error(
+            "usage: neighbor X tcp-ao [algorithm hmac-sha1|aes-128-cmac|hmac-sha256] [send-id N] [recv-id N] key "
+            "SECRET");
+      key.secret = w.rest(i + 1);
+      if (key.secret.size() > tcp_ao::kMaxKeyLength) return Outcome::error("TCP-AO keys are at most 80 characters");
+      if (n->password) return Outcome::error("neighbor " + name + ": password and tcp-ao exclude each other");
+      n->tcp_ao = key;
       return Outcome::ok();
     }
     if (w.is(2, "bfd")) {
@@ -781,6 +809,7 @@ class Parser {
     }
     if (!n) return Outcome::error("no neighbor " + w[2]);
     if (cmd == "password") return n->password.reset(), Outcome::ok();
+    if (cmd == "tcp-ao") return n->tcp_ao.reset(), Outcome::ok();
     if (cmd == "description") return n->description.reset(), Outcome::ok();
     if (cmd == "shutdown" && w.size() == 4) return n->shutdown.reset(), Outcome::ok();
     if (cmd == "bfd" && w.size() == 4) return n->bfd.reset(), n->bfd_profile.reset(), Outcome::ok();

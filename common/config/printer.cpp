@@ -58,6 +58,10 @@ void print_neighbor(std::ostringstream& out, const Neighbor& n) {
   if (n.description) out << p << "description " << *n.description << "\n";
   if (n.shutdown.value_or(false)) out << p << "shutdown\n";
   if (n.password) out << p << "password " << *n.password << "\n";
+  if (n.tcp_ao) {
+    out << p << "tcp-ao algorithm " << tcp_ao::config_name(n.tcp_ao->algorithm) << " send-id " << int(n.tcp_ao->send_id)
+        << " recv-id " << int(n.tcp_ao->recv_id) << " key " << n.tcp_ao->secret << "\n";
+  }
   if (n.passive.value_or(false)) out << p << "passive\n";
   if (n.ebgp_multihop) {
     out << p << "ebgp-multihop";

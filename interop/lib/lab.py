@@ -195,7 +195,7 @@ class Lab:
         self.procs.append(p)
         return p
 
-    def _start_ours(self, daemon, config_text, name, args, cls):
+    def _start_ours(self, daemon, config_text, name, args, cls, ns=None):
         """One of our daemons in the gateway namespace; bgpd and bfdd of one gateway share a run dir
         (and so the sockets rlsh finds). A second start with the same name is a restart."""
         run = self.path(name, "run", "x")[:-2]
@@ -206,16 +206,16 @@ class Lab:
         self.our_logs.append(log)
         level = [] if "--log-level" in args else ["--log-level", "debug"]
         argv = [os.path.join(BUILD_BIN, daemon), "-f", conf, "--run-dir", run, *level, *args]
-        proc = self.spawn(self.gw, argv, log)
+        proc = self.spawn(ns or self.gw, argv, log)
         d = cls(self, run, log, proc)
         wait_until(f"{daemon} to serve its API",
                    lambda: proc.poll() is None and os.path.exists(os.path.join(run, f"{daemon}.sock")), timeout=20,
                    on_timeout=d.logs)
         return d
 
-    def start_bgpd(self, config_text, name="gw", extra=(), fib=False):
-        """bgpd in the gateway namespace; with fib=True it programs that namespace's kernel."""
-        return self._start_ours("bgpd", config_text, name, [*extra] + ([] if fib else ["--no-fib"]), Gateway)
+    def start_bgpd(self, config_text, name="gw", extra=(), fib=False, ns=None):
+        """bgpd in the gateway namespace (or `ns`); with fib=True it programs that namespace's kernel."""
+        return self._start_ours("bgpd", config_text, name, [*extra] + ([] if fib else ["--no-fib"]), Gateway, ns)
 
     def start_bfdd(self, config_text, name="gw", extra=()):
         """Our bfdd in the gateway namespace."""

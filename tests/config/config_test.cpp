@@ -194,6 +194,32 @@ TEST(Config, RouterLevelAddressFamilyCommandsMeanIpv4Unicast) {
   EXPECT_EQ(b.af.at(Afi::Ipv4Unicast).networks.size(), 1u);
 }
 
+TEST(Config, TcpAoKeysAndTheirErrors) {
+  auto r = parse_config(
+      "router bgp 1\n neighbor 10.0.0.1 remote-as 2\n"
+      " neighbor 10.0.0.1 tcp-ao algorithm aes-128-cmac send-id 5 recv-id 7 key two words\n",
+      "t.conf");
+  ASSERT_TRUE(r.ok()) << diagnostics(r);
+  const auto& key = r.config.bgp->find_neighbor("10.0.0.1")->tcp_ao;
+  ASSERT_TRUE(key);
+  EXPECT_EQ(*key, (tcp_ao::Key{"two words", 5, 7, tcp_ao::Algorithm::AesCmac128}));
+  EXPECT_NE(print_config(r.config).find(" neighbor 10.0.0.1 tcp-ao algorithm aes-128-cmac send-id 5 recv-id 7 key "
+                                        "two words\n"),
+            std::string::npos);
+  auto defaults = parse_config("router bgp 1\n neighbor 10.0.0.1 remote-as 2\n neighbor 10.0.0.1 tcp-ao key k\n", "t");
+  ASSERT_TRUE(defaults.ok()) << diagnostics(defaults);
+  EXPECT_EQ(*defaults.config.bgp->find_neighbor("10.0.0.1")->tcp_ao,
+            (tcp_ao::Key{"k", 1, 1, tcp_ao::Algorithm::HmacSha1}));
+  for (const char* bad :
+       {" neighbor 10.0.0.1 tcp-ao algorithm md5 key k\n", " neighbor 10.0.0.1 tcp-ao send-id 300 key k\n",
+        " neighbor 10.0.0.1 tcp-ao\n", " neighbor 10.0.0.1 password p\n neighbor 10.0.0.1 tcp-ao key k\n"}) {
+    auto e = parse_config(std::string("router bgp 1\n neighbor 10.0.0.1 remote-as 2\n") + bad, "t.conf");
+    EXPECT_FALSE(e.ok()) << bad;
+    ASSERT_FALSE(e.errors.empty()) << bad;
+    EXPECT_NE(e.errors.back().to_string().find("t.conf:"), std::string::npos);
+  }
+}
+
 TEST(Communities, ParseAndFormat) {
   EXPECT_EQ(parse_community("64500:100"), (64500u << 16) | 100);
   EXPECT_EQ(parse_community("no-export"), 0xFFFFFF01u);
