@@ -31,8 +31,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "interop", "lib"))
-from bgp_peer import RawPeer, as_path, in_netns, next_hop, origin, update  # noqa: E402
+from bgp_peer import RawPeer, as_path, next_hop, origin, update  # noqa: E402
 from lab import BUILD_BIN, Lab, sh, wait_until  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from kernel_view import RTNLGRP_NEXTHOP, subscribe  # noqa: E402
 
 GATEWAY = """hostname gw
 router bgp 64512
@@ -91,14 +93,7 @@ class NexthopListener(threading.Thread):
     def __init__(self, ns):
         super().__init__(daemon=True)
 
-        def make():
-            s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
-            s.bind((0, 0))
-            s.setsockopt(270, 1, 32)  # SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, RTNLGRP_NEXTHOP
-            s.settimeout(0.2)
-            return s
-
-        self.sock = in_netns(ns, make)  # subscribed before start(): nothing after this is missed
+        self.sock = subscribe(ns, (RTNLGRP_NEXTHOP,), timeout=0.2)  # subscribed before start(): nothing is missed
         self.events = []  # (time, message type, nexthop id)
         self.done = threading.Event()
         self.watch_for = None  # a nexthop id: `seen` is set when an update of it arrives

@@ -42,9 +42,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "interop", "lib"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
-from bgp_peer import RawPeer, as_path, in_netns, next_hop, origin, update  # noqa: E402
-from kernel_view import KernelView  # noqa: E402
-from lab import BUILD_BIN, Lab, sh, wait_until  # noqa: E402
+from bgp_peer import RawPeer, as_path, next_hop, origin, update  # noqa: E402
+from kernel_view import RTNLGRP_IPV4_ROUTE, RTNLGRP_NEXTHOP, KernelView, subscribe  # noqa: E402
+from lab import BFD_METALLB, BUILD_BIN, Lab, sh, wait_until  # noqa: E402
 
 SENTINEL = "10.255.255.255"
 GW = "10.0.1.1"
@@ -89,15 +89,6 @@ route-map POOL-IN permit 10
  match ip address prefix-list POOL
 exit
 route-map NOTHING deny 10
-exit
-"""
-
-BFD_PROFILE = """bfd
- profile metallb
-  receive-interval 300
-  transmit-interval 300
-  detect-multiplier 3
- exit
 exit
 """
 
@@ -177,16 +168,7 @@ class Notifications(threading.Thread):
     def __init__(self, ns):
         super().__init__(daemon=True)
 
-        def make():
-            s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 26)
-            s.bind((0, 0))
-            for group in (7, 32):  # RTNLGRP_IPV4_ROUTE, RTNLGRP_NEXTHOP
-                s.setsockopt(270, 1, group)  # SOL_NETLINK, NETLINK_ADD_MEMBERSHIP
-            s.settimeout(0.1)
-            return s
-
-        self.sock = in_netns(ns, make)
+        self.sock = subscribe(ns, (RTNLGRP_IPV4_ROUTE, RTNLGRP_NEXTHOP), rcvbuf=1 << 26)
         self.last = None
         self.count = 0
         self.overflows = 0
@@ -217,7 +199,7 @@ class Gateway:
         self.impl, self.lab, self.pids = impl, lab, []
         bfd_neighbor = " neighbor NODES bfd profile metallb\n" if bfd else ""
         if impl == "ridgeline":
-            conf = RIDGELINE.format(bfd_neighbor=bfd_neighbor, bfd=BFD_PROFILE if bfd else "")
+            conf = RIDGELINE.format(bfd_neighbor=bfd_neighbor, bfd=BFD_METALLB if bfd else "")
             if bfd:
                 self.pids.append(lab.start_bfdd(conf).proc.pid)
             self.ours = lab.start_bgpd(conf, fib=True, extra=["--log-level", "warn"])
@@ -226,7 +208,7 @@ class Gateway:
             lab.nodes["gw"] = {"ns": lab.gw, "addr": GW}
             d = lab.path("gw", "frr", "x")[:-2]
             procs = lab.start_frr_node("gw", FRR_BGPD.format(log=os.path.join(d, "bgpd.log"), bfd_neighbor=bfd_neighbor),
-                                       BFD_PROFILE if bfd else None)
+                                       BFD_METALLB if bfd else None)
             self.pids += [p.pid for p in procs.values()]
         elif impl == "bird":
             d = lab.path("gw", "bird", "x")[:-2]

@@ -14,6 +14,23 @@ RTM_NEWROUTE, RTM_GETROUTE, RTM_NEWNEXTHOP, RTM_GETNEXTHOP = 24, 26, 104, 106
 RTA_DST, RTA_GATEWAY, RTA_MULTIPATH, RTA_TABLE, RTA_NH_ID = 1, 5, 9, 15, 30
 NHA_ID, NHA_GROUP, NHA_GATEWAY = 1, 2, 6
 RTM_F_FIB_MATCH = 0x2000
+RTNLGRP_IPV4_ROUTE, RTNLGRP_NEXTHOP = 7, 32
+SOL_NETLINK, NETLINK_ADD_MEMBERSHIP = 270, 1
+
+
+def subscribe(ns, groups, rcvbuf=None, timeout=0.1):
+    """A netlink socket in namespace `ns` that receives the given rtnetlink notification groups."""
+    def make():
+        s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+        if rcvbuf:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        s.bind((0, 0))
+        for group in groups:
+            s.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
+        s.settimeout(timeout)
+        return s
+
+    return in_netns(ns, make)
 
 
 def _attrs(data, off, end):

@@ -15,33 +15,10 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from lab import Lab, main, wait_until  # noqa: E402
+from lab import Lab, bfd_peers_metallb, frr_node_bfd, main, wait_until  # noqa: E402
 
-GATEWAY_CONF = """hostname gw
-bfd
- profile metallb
-  receive-interval 300
-  transmit-interval 300
-  detect-multiplier 3
- exit
- peer 10.0.1.30
-  profile metallb
- exit
- peer 10.0.1.11
-  profile metallb
- exit
-exit
-"""
-
-NODE_BFD = """hostname n1
-bfd
- peer 10.0.1.1
-  receive-interval 300
-  transmit-interval 300
-  detect-multiplier 3
- !
-!
-"""
+GATEWAY_CONF = "hostname gw\n" + bfd_peers_metallb("10.0.1.30", "10.0.1.11")
+NODE_BFD = frr_node_bfd("n1")
 
 MY_DISC = 0x5A5A0001
 

@@ -11,7 +11,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from lab import BFD_METALLB, Lab, frr_node_bgp, kernel_gateways, main, wait_until  # noqa: E402
+from lab import BFD_METALLB, Lab, frr_node_bfd, frr_node_bgp, kernel_gateways, main, wait_until  # noqa: E402
 
 GATEWAY_CONF = """hostname gw
 router bgp 64512
@@ -29,15 +29,7 @@ exit
 ip prefix-list METALLB seq 10 permit 10.0.1.0/24 le 32
 """ + BFD_METALLB
 
-NODE_BFD = """hostname n1
-bfd
- peer 10.0.1.1
-  receive-interval 300
-  transmit-interval 300
-  detect-multiplier 3
- !
-!
-"""
+NODE_BFD = frr_node_bfd("n1")
 
 
 def state(gw):

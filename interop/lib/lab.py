@@ -287,6 +287,18 @@ class Lab:
 BFD_METALLB = "bfd\n profile metallb\n  receive-interval 300\n  transmit-interval 300\n  detect-multiplier 3\n exit\nexit\n"
 
 
+def bfd_peers_metallb(*peers):
+    """The BFD_METALLB block with configured peers on that profile."""
+    body = "".join(f" peer {p}\n  profile metallb\n exit\n" for p in peers)
+    return BFD_METALLB[:-len("exit\n")] + body + "exit\n"
+
+
+def frr_node_bfd(name, gateway="10.0.1.1"):
+    """An FRR node's bfdd config: one peer, the gateway, at 300 ms x 3."""
+    return (f"hostname {name}\nbfd\n peer {gateway}\n  receive-interval 300\n  transmit-interval 300\n"
+            "  detect-multiplier 3\n !\n!\n")
+
+
 def gateway_bgp(group=(), af=(), tail="", listen="10.0.1.0/24", router=()):
     """Our gateway's config (AS 64512) with the nodes' peer-group NODES (eBGP, timers 3 9) behind a
     listen range and the inbound prefix-list POOL (10.0.1.0/24 le 32). group: extra `neighbor
