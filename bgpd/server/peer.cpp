@@ -123,8 +123,8 @@ void Peer::arm_timer() {
   timer_.cancel();
   if (!deadline) return;
   timer_.expires_at(*deadline);
-  timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
+  timer_.async_wait([this, alive = alive()](const boost::system::error_code& ec) {
+    if (ec || alive.expired()) return;
     // Reading is parked (FIB backpressure): what the peer sent waits unread in the socket, so
     // the hold timer cannot tell whether it is alive; it starts again instead of expiring.
     if (reading_parked_) fsm_.restart_hold_timer(Clock::now());
@@ -595,8 +595,8 @@ void Peer::on_open(const Open& open) {
 // 256 MiB: a stuck reader costs bounded memory.
 void Peer::check_send_hold() {
   send_hold_timer_.expires_after(std::chrono::seconds(1));
-  send_hold_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || !established() || !conn_) return;
+  send_hold_timer_.async_wait([this, alive = alive()](const boost::system::error_code& ec) {
+    if (ec || alive.expired() || !established() || !conn_) return;
     const auto hold = std::chrono::seconds(2 * fsm_.negotiated_hold_time());
     const bool stuck =
         conn_->writing && hold.count() > 0 && std::chrono::steady_clock::now() - conn_->last_progress > hold;
@@ -633,8 +633,8 @@ void Peer::on_down() {
     stale_ = true;
     speaker_.rib().mark_stale(id_);
     restart_timer_.expires_after(std::chrono::seconds(peer_restart_time_ ? peer_restart_time_ : 120));
-    restart_timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (ec || !stale_) return;
+    restart_timer_.async_wait([this, alive = alive()](const boost::system::error_code& ec) {
+      if (ec || alive.expired() || !stale_) return;
       spdlog::info("{}: graceful restart time is over; removing stale routes", settings_.name);
       speaker_.rib().sweep_stale(id_);
       for (auto& [afi, in] : adj_in_) in.clear();
@@ -771,8 +771,8 @@ bool Peer::check_maximum_prefix(config::Afi afi) {
   purge_routes();
   if (mp->restart_minutes) {
     restart_timer_.expires_after(std::chrono::minutes(*mp->restart_minutes));
-    restart_timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (ec) return;
+    restart_timer_.async_wait([this, alive = alive()](const boost::system::error_code& ec) {
+      if (ec || alive.expired()) return;
       max_prefix_down_ = false;
       start();
     });

@@ -145,6 +145,10 @@ class Peer {
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer restart_timer_;    // maximum-prefix restart and GR restart time
   boost::asio::steady_timer send_hold_timer_;  // RFC 9687, checked once a second while Established
+  // A timer's handler already queued when the peer goes runs anyway (cancel() is too late for
+  // it): each handler holds this token and does nothing once the peer is gone.
+  std::shared_ptr<char> alive_ = std::make_shared<char>(0);
+  std::weak_ptr<char> alive() const { return alive_; }
   void check_send_hold();
   std::shared_ptr<Connection> conn_;
   std::shared_ptr<Connection> pending_;  // an incoming connection during OpenSent (RFC 4271 §6.8)
