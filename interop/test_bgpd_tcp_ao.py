@@ -17,7 +17,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from lab import Lab, main, sh, wait_until  # noqa: E402
+from lab import Lab, kernel_counters, main, wait_until  # noqa: E402
 
 TCP_AO_ADD_KEY = 38
 
@@ -64,9 +64,7 @@ router bgp {asn}
 
 
 def ao_drops(ns):
-    out = sh("ip", "netns", "exec", ns, "nstat", "-az", capture=True, check=False).stdout
-    return sum(int(line.split()[1]) for line in out.splitlines()
-               if line.split() and line.split()[0] in ("TcpExtTCPAOBad", "TcpExtTCPAORequired", "TcpExtTCPAOKeyNotFound"))
+    return kernel_counters(ns, "TcpExtTCPAOBad", "TcpExtTCPAORequired", "TcpExtTCPAOKeyNotFound")
 
 
 class TcpAo(unittest.TestCase):

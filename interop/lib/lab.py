@@ -326,6 +326,12 @@ def frr_node_bgp(name, asn, router_id, networks=(), router=(), neighbor=(), af=(
     return "\n".join(lines) + "\n" + tail
 
 
+def kernel_counters(ns, *names):
+    """The sum of these `nstat` counters (e.g. TcpExtTCPMD5Failure) in namespace ns, since it was made."""
+    out = sh("ip", "netns", "exec", ns, "nstat", "-az", capture=True, check=False).stdout
+    return sum(int(line.split()[1]) for line in out.splitlines() if line.split() and line.split()[0] in names)
+
+
 def kernel_gateways(ns, prefix):
     """The gateways of a kernel route in namespace `ns`, following its nexthop group; [] if absent."""
     family = "-6" if ":" in prefix else "-4"
