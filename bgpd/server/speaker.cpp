@@ -494,8 +494,12 @@ std::vector<Peer*> Speaker::established_peers() {
   return out;
 }
 
+uint64_t Speaker::fib_pending_limit() const {
+  return config_.fib ? config_.fib->pending_limit : config::Fib{}.pending_limit;
+}
+
 bool Speaker::fib_backlogged() const {
-  return sink_->backlog() >= config_.fib.value_or(config::Fib{}).pending_limit;
+  return sink_->backlog() >= fib_pending_limit();
 }
 
 void Speaker::park_reading(std::shared_ptr<Connection> conn) {
@@ -511,8 +515,7 @@ void Speaker::arm_park_timer() {
   park_timer_->expires_after(std::chrono::milliseconds(2));
   park_timer_->async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    const uint64_t limit = config_.fib.value_or(config::Fib{}).pending_limit;
-    if (sink_->backlog() > limit / 2) return arm_park_timer();
+    if (sink_->backlog() > fib_pending_limit() / 2) return arm_park_timer();
     for (auto& conn : std::exchange(parked_, {})) {
       if (conn->owner) conn->owner->resume_reading(conn);
     }

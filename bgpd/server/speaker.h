@@ -207,6 +207,7 @@ class Speaker {
   std::vector<std::shared_ptr<Connection>> parked_;
   std::unique_ptr<boost::asio::steady_timer> park_timer_;
   void arm_park_timer();
+  uint64_t fib_pending_limit() const;  // `fib pending-limit`, or its default
   uint64_t reads_parked_ = 0;
   std::set<IpAddress> waiting_for_;  // End-of-RIB still expected from these, after a start
   BfdClient* bfd_ = nullptr;
