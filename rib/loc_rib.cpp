@@ -1,8 +1,108 @@
 #include "rib/loc_rib.h"
 
 #include <algorithm>
+#include <memory>
+#include <new>
 
 namespace ridgeline::rib {
+
+// --- PathList ---
+
+void PathList::take(PathList& o) {
+  size_ = o.size_;
+  capacity_ = o.capacity_;
+  if (capacity_ > 1) {
+    many_ = o.many_;
+  } else if (size_ == 1) {
+    new (&one_) Path(std::move(o.one_));
+    o.one_.~Path();
+  }
+  o.size_ = o.capacity_ = 0;
+}
+
+void PathList::destroy() {
+  if (capacity_ > 1) {
+    std::destroy_n(many_, size_);
+    ::operator delete(many_);
+  } else if (size_ == 1) {
+    one_.~Path();
+  }
+  size_ = capacity_ = 0;
+}
+
+void PathList::push_back(Path p) {
+  if (size_ == 0 && capacity_ <= 1) {
+    new (&one_) Path(std::move(p));
+    size_ = capacity_ = 1;
+    return;
+  }
+  if (size_ == capacity_ || capacity_ <= 1) {
+    const uint32_t cap = std::max<uint32_t>(4, size_ * 2);
+    Path* grown = static_cast<Path*>(::operator new(sizeof(Path) * cap));
+    Path* old = data();
+    for (uint32_t i = 0; i < size_; ++i) {
+      new (&grown[i]) Path(std::move(old[i]));
+      old[i].~Path();
+    }
+    if (capacity_ > 1) ::operator delete(many_);
+    many_ = grown;
+    capacity_ = cap;
+  }
+  new (&many_[size_]) Path(std::move(p));
+  ++size_;
+}
+
+void PathList::erase_at(size_t i) {
+  Path* d = data();
+  for (size_t k = i; k + 1 < size_; ++k) d[k] = std::move(d[k + 1]);
+  d[size_ - 1].~Path();
+  --size_;
+  if (size_ == 0 && capacity_ > 1) {
+    ::operator delete(many_);
+    capacity_ = 0;
+  } else if (size_ == 0) {
+    capacity_ = 0;
+  }
+}
+
+// --- HopSets ---
+
+HopSets::Ref HopSets::acquire(Set set) {
+  if (set.empty()) return nullptr;
+  if (last_ && last_->first == set) {
+    ++last_->second;
+    return last_;
+  }
+  auto it = sets_.try_emplace(std::move(set), 0).first;
+  ++it->second;
+  return last_ = &*it;
+}
+
+HopSets::Ref HopSets::acquire_one(const IpAddress& hop) {
+  if (last_ && last_->first.size() == 1 && last_->first[0] == hop) {
+    ++last_->second;
+    return last_;
+  }
+  return acquire(Set{hop});
+}
+
+void HopSets::release(Ref ref) {
+  if (!ref) return;
+  if (--ref->second > 0) return;
+  if (ref == last_) last_ = nullptr;
+  sets_.erase(ref->first);
+}
+
+const HopSets::Set& HopSets::get(Ref ref) {
+  static const Set kNone;
+  return ref ? ref->first : kNone;
+}
+
+// --- LocRib ---
+
+LocRib::~LocRib() {
+  for (RibEntry& e : entries_) hop_sets_.release(std::exchange(e.hops, nullptr));
+}
 
 void LocRib::set_options(const DecisionOptions& options) {
   set_options(Family::V4, options);
@@ -11,17 +111,16 @@ void LocRib::set_options(const DecisionOptions& options) {
 
 void LocRib::set_options(Family family, const DecisionOptions& options) {
   options_[index(family)] = options;
-  for (auto& [prefix, entry] : entries_) {
-    if (prefix.family() == family) mark_dirty(prefix, entry);
+  for (Table::Index i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].prefix.family() == family) mark_dirty(i);
   }
 }
 
 void LocRib::set_peer(PeerId peer, PeerInfo info) {
   peers_[peer] = info;
-  for (auto& [prefix, entry] : entries_) {
-    if (std::any_of(entry.paths.begin(), entry.paths.end(), [&](const Path& p) { return p.peer == peer; })) {
-      mark_dirty(prefix, entry);
-    }
+  for (Table::Index i = 0; i < entries_.size(); ++i) {
+    const auto& paths = entries_[i].paths;
+    if (std::any_of(paths.begin(), paths.end(), [&](const Path& p) { return p.peer == peer; })) mark_dirty(i);
   }
 }
 
@@ -30,51 +129,86 @@ const PeerInfo* LocRib::peer(PeerId peer) const {
   return it == peers_.end() ? nullptr : &it->second;
 }
 
-void LocRib::mark_dirty(const Prefix& prefix, RibEntry& entry) {
+void LocRib::mark_dirty(Table::Index i) {
+  RibEntry& entry = entries_[i];
   if (!entry.dirty) {
     entry.dirty = true;
-    dirty_.push_back(prefix);
+    dirty_.push_back(i);
   }
 }
 
-void LocRib::update(const Prefix& prefix, Path path) {
-  RibEntry& entry = entries_[prefix];
+void LocRib::count(PeerId peer, const Prefix& prefix, int delta) {
+  peer_paths_[peer][index(prefix.family())] += delta;
+}
+
+size_t LocRib::path_count(PeerId peer, Family family) const {
+  auto it = peer_paths_.find(peer);
+  return it == peer_paths_.end() ? 0 : it->second[index(family)];
+}
+
+bool LocRib::update(const Prefix& prefix, Path path) {
+  const auto [i, added] = entries_.try_emplace(prefix);
+  RibEntry& entry = entries_[i];
   auto it = std::find_if(entry.paths.begin(), entry.paths.end(),
                          [&](const Path& p) { return p.peer == path.peer && p.path_id == path.path_id; });
-  if (it != entry.paths.end()) {
+  const bool is_new = it == entry.paths.end();
+  if (!is_new) {
+    if (static_cast<size_t>(it - entry.paths.begin()) == entry.best_index && !it->same_route(path)) {
+      entry.best_touched = true;
+    }
     *it = std::move(path);
   } else {
+    count(path.peer, prefix, +1);
     entry.paths.push_back(std::move(path));
   }
-  mark_dirty(prefix, entry);
+  mark_dirty(i);
+  return is_new;
+}
+
+void LocRib::erase_path(RibEntry& entry, size_t i) {
+  count(entry.paths[i].peer, entry.prefix, -1);
+  entry.paths.erase_at(i);
+  if (entry.best_index == RibEntry::kNone) return;
+  if (entry.best_index == i) {
+    entry.best_index = RibEntry::kNone;
+    entry.best_touched = true;
+  } else if (entry.best_index > i) {
+    --entry.best_index;
+  }
 }
 
 bool LocRib::withdraw(const Prefix& prefix, PeerId peer, uint32_t path_id) {
-  auto e = entries_.find(prefix);
-  if (e == entries_.end()) return false;
-  auto& paths = e->second.paths;
-  auto it =
-      std::find_if(paths.begin(), paths.end(), [&](const Path& p) { return p.peer == peer && p.path_id == path_id; });
-  if (it == paths.end()) return false;
-  paths.erase(it);
-  mark_dirty(prefix, e->second);
+  auto e = entries_.index_of(prefix);
+  if (!e) return false;
+  RibEntry& entry = entries_[*e];
+  auto it = std::find_if(entry.paths.begin(), entry.paths.end(),
+                         [&](const Path& p) { return p.peer == peer && p.path_id == path_id; });
+  if (it == entry.paths.end()) return false;
+  erase_path(entry, it - entry.paths.begin());
+  mark_dirty(*e);
   return true;
 }
 
 size_t LocRib::withdraw_peer(PeerId peer) {
   size_t removed = 0;
-  for (auto& [prefix, entry] : entries_) {
-    if (size_t n = std::erase_if(entry.paths, [&](const Path& p) { return p.peer == peer; })) {
-      removed += n;
-      mark_dirty(prefix, entry);
+  for (Table::Index e = 0; e < entries_.size(); ++e) {
+    RibEntry& entry = entries_[e];
+    bool touched = false;
+    for (size_t i = entry.paths.size(); i-- > 0;) {
+      if (entry.paths[i].peer == peer) {
+        erase_path(entry, i);
+        ++removed;
+        touched = true;
+      }
     }
+    if (touched) mark_dirty(e);
   }
   return removed;
 }
 
 size_t LocRib::mark_stale(PeerId peer) {
   size_t marked = 0;
-  for (auto& [prefix, entry] : entries_) {
+  for (RibEntry& entry : entries_) {
     for (auto& p : entry.paths) {
       if (p.peer == peer && !p.stale) {
         p.stale = true;
@@ -87,87 +221,110 @@ size_t LocRib::mark_stale(PeerId peer) {
 
 size_t LocRib::sweep_stale(PeerId peer) {
   size_t removed = 0;
-  for (auto& [prefix, entry] : entries_) {
-    if (size_t n = std::erase_if(entry.paths, [&](const Path& p) { return p.peer == peer && p.stale; })) {
-      removed += n;
-      mark_dirty(prefix, entry);
+  for (Table::Index e = 0; e < entries_.size(); ++e) {
+    RibEntry& entry = entries_[e];
+    bool touched = false;
+    for (size_t i = entry.paths.size(); i-- > 0;) {
+      if (entry.paths[i].peer == peer && entry.paths[i].stale) {
+        erase_path(entry, i);
+        ++removed;
+        touched = true;
+      }
     }
+    if (touched) mark_dirty(e);
   }
   return removed;
 }
 
 size_t LocRib::set_next_hop_eligible(const IpAddress& next_hop, bool eligible) {
   size_t changed = 0;
-  for (auto& [prefix, entry] : entries_) {
+  for (Table::Index e = 0; e < entries_.size(); ++e) {
     bool touched = false;
-    for (auto& p : entry.paths) {
+    for (auto& p : entries_[e].paths) {
       if (p.next_hop == next_hop && p.eligible != eligible) {
         p.eligible = eligible;
         touched = true;
         ++changed;
       }
     }
-    if (touched) mark_dirty(prefix, entry);
+    if (touched) mark_dirty(e);
   }
   return changed;
 }
 
-void LocRib::decide(const Prefix& prefix, RibEntry& entry) const {
-  std::vector<Candidate> candidates;
-  candidates.reserve(entry.paths.size());
+std::vector<Candidate>& LocRib::candidates(const RibEntry& entry) const {
+  scratch_.clear();
   for (const Path& p : entry.paths) {
     const PeerInfo* info = peer(p.peer);
     const PeerInfo local{};
     const PeerInfo& pi = info ? *info : local;
     Candidate c = make_candidate(*p.attrs, pi.ebgp && p.peer != kLocalPeer, pi.router_id, pi.address);
     c.eligible = p.eligible;
-    candidates.push_back(c);
+    scratch_.push_back(c);
   }
-  entry.selection = select(candidates, options_[index(prefix.family())]);
-  std::vector<IpAddress> hops;
-  for (size_t i : entry.selection.multipath) {
-    if (entry.paths[i].peer != kLocalPeer) hops.push_back(entry.paths[i].next_hop);
+  return scratch_;
+}
+
+Selection LocRib::selection(const RibEntry& entry) const {
+  return select(candidates(entry), options_[index(entry.prefix.family())]);
+}
+
+void LocRib::decide(RibEntry& entry) {
+  HopSets::Ref old = entry.hops;
+  if (entry.paths.size() == 1) {
+    // One path: it is the best if it is usable, and alone in its multipath set.
+    const Path& p = entry.paths[0];
+    entry.best_index = p.eligible ? 0 : RibEntry::kNone;
+    entry.hops = p.eligible && p.peer != kLocalPeer ? hop_sets_.acquire_one(p.next_hop) : nullptr;
+  } else if (entry.paths.empty()) {
+    entry.best_index = RibEntry::kNone;
+    entry.hops = nullptr;
+  } else {
+    const Selection s = selection(entry);
+    entry.best_index = s.best ? static_cast<uint32_t>(*s.best) : RibEntry::kNone;
+    std::vector<IpAddress> hops;
+    for (size_t i : s.multipath) {
+      if (entry.paths[i].peer != kLocalPeer) hops.push_back(entry.paths[i].next_hop);
+    }
+    std::sort(hops.begin(), hops.end());
+    hops.erase(std::unique(hops.begin(), hops.end()), hops.end());
+    entry.hops = hop_sets_.acquire(std::move(hops));
   }
-  std::sort(hops.begin(), hops.end());
-  hops.erase(std::unique(hops.begin(), hops.end()), hops.end());
-  entry.fib_next_hops = std::move(hops);
-  entry.best_key.reset();
-  if (entry.selection.best) {
-    const Path& b = entry.paths[*entry.selection.best];
-    entry.best_key = RibEntry::BestKey{b.peer, b.path_id, b.attrs, b.next_hop};
-  }
+  hop_sets_.release(old);
 }
 
 RibChanges LocRib::drain(int64_t now) {
   RibChanges changes;
-  std::vector<Prefix> dirty;
+  std::vector<Table::Index> dirty;
   dirty.swap(dirty_);
-  for (const Prefix& prefix : dirty) {
-    auto it = entries_.find(prefix);
-    if (it == entries_.end()) continue;
-    RibEntry& entry = it->second;
-    const std::vector<IpAddress> old_hops = entry.fib_next_hops;
-    const std::optional<RibEntry::BestKey> old_best = entry.best_key;
-    decide(prefix, entry);
+  std::vector<Table::Index> empty;
+  for (Table::Index i : dirty) {
+    RibEntry& entry = entries_[i];
+    // The previous best, if it is still there unchanged, is at entry.best_index (followed through
+    // erasures); entry.best_touched says it changed or went.
+    const uint32_t old_best = entry.best_index;
+    HopSets::Ref old_hops = entry.hops;
+    hop_sets_.hold(old_hops);  // so that a new set cannot take its address before the comparison
+    decide(entry);
     entry.dirty = false;
-    const bool hops_changed = entry.fib_next_hops != old_hops;
-    const bool best_changed = entry.best_key != old_best;
-    if (hops_changed) changes.fib.push_back({prefix, entry.fib_next_hops});
-    if (best_changed) changes.best_changed.push_back(prefix);
+    const bool hops_changed = entry.hops != old_hops;
+    hop_sets_.release(old_hops);
+    const bool best_changed = entry.best_touched || entry.best_index != old_best;
+    entry.best_touched = false;
+    if (hops_changed) changes.fib.push_back({entry.prefix, HopSets::get(entry.hops)});
+    if (best_changed) changes.best_changed.push_back(entry.prefix);
     if (hops_changed || best_changed) entry.changed_at = now;
-    if (entry.paths.empty()) entries_.erase(it);
+    if (entry.paths.empty()) empty.push_back(i);
   }
+  // From the highest node number down: erase_at moves the last node, already a survivor.
+  std::sort(empty.begin(), empty.end(), std::greater<>());
+  for (Table::Index i : empty) entries_.erase_at(i);
   return changes;
-}
-
-const RibEntry* LocRib::find(const Prefix& prefix) const {
-  auto it = entries_.find(prefix);
-  return it == entries_.end() ? nullptr : &it->second;
 }
 
 size_t LocRib::path_count() const {
   size_t n = 0;
-  for (const auto& [prefix, entry] : entries_) n += entry.paths.size();
+  for (const RibEntry& e : entries_) n += e.paths.size();
   return n;
 }
 

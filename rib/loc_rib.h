@@ -2,11 +2,18 @@
 // The Loc-RIB: every path per prefix, the best path and multipath set of each, and the changes
 // the FIB and the advertisement side need. Deterministic: no I/O, no clock. Changes coalesce
 // until drain(), so a prefix that changes many times between two drains is reported once.
+//
+// Memory per prefix is what matters at a million service routes: one node in a PrefixTable
+// (no allocation per prefix), the first path inline, the forwarding next-hop set interned (the
+// few distinct sets of a cluster are shared by every route), and the decision's details
+// (multipath set, why each path lost) recomputed on demand by selection(), not stored.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <vector>
 
+#include "common/prefix_table.h"
 #include "common/route_change.h"
 #include "rib/attributes.h"
 #include "rib/decision.h"
@@ -29,27 +36,86 @@ struct Path {
   IpAddress next_hop;    // the forwarding next hop (NEXT_HOP or the MP_REACH global address)
   bool stale = false;    // RFC 4724: kept from a restarting peer until End-of-RIB
   bool eligible = true;  // false: next hop not reachable or martian
+
+  bool same_route(const Path& o) const { return attrs == o.attrs && next_hop == o.next_hop; }
+};
+
+// A prefix's paths: the first inline, more in one heap array (most service routes have one
+// path per node, and a /32 from one node has exactly one).
+class PathList {
+ public:
+  PathList() {}
+  PathList(const PathList&) = delete;
+  PathList& operator=(const PathList&) = delete;
+  PathList(PathList&& o) noexcept { take(o); }
+  PathList& operator=(PathList&& o) noexcept {
+    if (this != &o) {
+      destroy();
+      take(o);
+    }
+    return *this;
+  }
+  ~PathList() { destroy(); }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  Path* data() { return capacity_ > 1 ? many_ : &one_; }
+  const Path* data() const { return capacity_ > 1 ? many_ : &one_; }
+  Path& operator[](size_t i) { return data()[i]; }
+  const Path& operator[](size_t i) const { return data()[i]; }
+  Path* begin() { return data(); }
+  Path* end() { return data() + size_; }
+  const Path* begin() const { return data(); }
+  const Path* end() const { return data() + size_; }
+
+  void push_back(Path p);
+  void erase_at(size_t i);
+
+ private:
+  void take(PathList& o);
+  void destroy();
+
+  union {
+    Path one_;
+    Path* many_;
+  };
+  uint32_t size_ = 0;
+  uint32_t capacity_ = 0;  // 0 or 1: inline (one_ is live when size_ == 1)
+};
+
+// Interned forwarding next-hop sets (sorted, unique), reference-counted; the empty set is null.
+class HopSets {
+ public:
+  using Set = std::vector<IpAddress>;
+  using Ref = std::pair<const Set, uint32_t>*;
+  Ref acquire(Set set);
+  Ref acquire_one(const IpAddress& hop);  // {hop}, without building a vector on a hit
+  void hold(Ref ref) {
+    if (ref) ++ref->second;
+  }
+  void release(Ref ref);
+  static const Set& get(Ref ref);
+  size_t size() const { return sets_.size(); }
+
+ private:
+  std::map<Set, uint32_t> sets_;
+  Ref last_ = nullptr;  // consecutive routes usually share one
 };
 
 struct RibEntry {
-  std::vector<Path> paths;
-  // The last decision: valid while !dirty (indices into paths).
-  Selection selection;
-  std::vector<IpAddress> fib_next_hops;  // sorted, unique: what the kernel should hold
+  Prefix prefix;
+  PathList paths;
+  HopSets::Ref hops = nullptr;  // what the kernel should hold (after the last decision)
+  int64_t changed_at = 0;       // the `now` of the drain that last changed its best path or next hops
+  // While clean: the best path's index. While dirty: the index of the path that was best at the
+  // last decision, followed through erasures, or kNone once it changed or left.
+  uint32_t best_index = kNone;
   bool dirty = false;
-  int64_t changed_at = 0;  // the `now` of the drain that last changed its best path or next hops
+  bool best_touched = false;  // the previous best path changed or went since the last decision
 
-  const Path* best() const { return !dirty && selection.best ? &paths[*selection.best] : nullptr; }
-
-  // What the best path was at the last decision, to tell whether it changed.
-  struct BestKey {
-    PeerId peer;
-    uint32_t path_id;
-    AttrRef attrs;
-    IpAddress next_hop;
-    bool operator==(const BestKey&) const = default;
-  };
-  std::optional<BestKey> best_key;
+  static constexpr uint32_t kNone = UINT32_MAX;
+  const Path* best() const { return !dirty && best_index != kNone ? &paths[best_index] : nullptr; }
+  const std::vector<IpAddress>& fib_next_hops() const { return HopSets::get(hops); }
 };
 
 using RouteChange = ridgeline::RouteChange;
@@ -62,6 +128,7 @@ struct RibChanges {
 class LocRib {
  public:
   explicit LocRib(DecisionOptions options = {}) : options_{options, options} {}
+  ~LocRib();
 
   // Re-runs the decision for every prefix (of that family).
   void set_options(const DecisionOptions& options);
@@ -70,8 +137,8 @@ class LocRib {
   void set_peer(PeerId peer, PeerInfo info);
   const PeerInfo* peer(PeerId peer) const;
 
-  // Adds the path, or replaces the one with the same (peer, path_id).
-  void update(const Prefix& prefix, Path path);
+  // Adds the path, or replaces the one with the same (peer, path_id). Returns true if it is new.
+  bool update(const Prefix& prefix, Path path);
   // Returns false if there was no such path.
   bool withdraw(const Prefix& prefix, PeerId peer, uint32_t path_id);
   // All paths of a peer (session down for good). Returns how many went.
@@ -85,23 +152,37 @@ class LocRib {
   // Decides every dirty prefix; `now` (the caller's clock, any unit) stamps those that changed.
   RibChanges drain(int64_t now = 0);
 
-  const RibEntry* find(const Prefix& prefix) const;
+  // The full decision for an entry: best, multipath set, and where each other path lost.
+  Selection selection(const RibEntry& entry) const;
+
+  const RibEntry* find(const Prefix& prefix) const { return entries_.find(prefix); }
   size_t prefix_count() const { return entries_.size(); }
   size_t path_count() const;
+  // The paths a peer has in the Loc-RIB, of one family (its accepted prefixes).
+  size_t path_count(PeerId peer, Family family) const;
+  size_t hop_set_count() const { return hop_sets_.size(); }
   template <typename F>
   void for_each(F&& f) const {
-    for (const auto& [prefix, entry] : entries_) f(prefix, entry);
+    for (const RibEntry& e : entries_) f(e.prefix, e);
   }
 
  private:
-  void mark_dirty(const Prefix& prefix, RibEntry& entry);
-  void decide(const Prefix& prefix, RibEntry& entry) const;
+  using Table = PrefixTable<RibEntry>;
+  void mark_dirty(Table::Index i);
+  void erase_path(RibEntry& entry, size_t i);
+  void count(PeerId peer, const Prefix& prefix, int delta);
+  // Best index and next-hop set; the full Selection only when more than one path competes.
+  void decide(RibEntry& entry);
+  std::vector<Candidate>& candidates(const RibEntry& entry) const;
   static size_t index(Family f) { return f == Family::V4 ? 0 : 1; }
 
   DecisionOptions options_[2];  // IPv4, IPv6 (maximum-paths is per address family)
   std::unordered_map<PeerId, PeerInfo> peers_;
-  std::unordered_map<Prefix, RibEntry> entries_;
-  std::vector<Prefix> dirty_;
+  std::unordered_map<PeerId, std::array<size_t, 2>> peer_paths_;
+  Table entries_;
+  HopSets hop_sets_;
+  std::vector<Table::Index> dirty_;
+  mutable std::vector<Candidate> scratch_;
 };
 
 }  // namespace ridgeline::rib

@@ -378,18 +378,24 @@ struct ApiServer::Services {
     }
 
     // Path i of a Loc-RIB entry, with every attribute and why it ranks where it does.
-    void fill_path(const Prefix& prefix, const rib::RibEntry& e, size_t i, v1::Path& p) const {
+    // Best, multipath and why it lost, for path i (a v1::Path or a v1::ServicePeer).
+    template <typename P>
+    static void set_rank(const rib::Selection& sel, size_t i, P& p) {
+      const bool is_best = sel.best && *sel.best == i;
+      p.set_best(is_best);
+      p.set_multipath(std::find(sel.multipath.begin(), sel.multipath.end(), i) != sel.multipath.end());
+      p.set_reason(is_best ? "best" : std::string(rib::to_string(sel.lost_at.at(i))));
+    }
+
+    void fill_path(const Prefix& prefix, const rib::RibEntry& e, const rib::Selection& sel, size_t i,
+                   v1::Path& p) const {
       const rib::Path& path = e.paths[i];
       p.set_peer(peer_name(path.peer));
       if (path.peer != rib::kLocalPeer) p.set_next_hop(path.next_hop.to_string());
       if (const Peer* peer = speaker_.peer_by_id(path.peer); peer && prefix.family() == Family::V6) {
         if (const auto& ll = peer->link_local_next_hop()) p.set_link_local_next_hop(ll->to_string());
       }
-      const bool is_best = e.selection.best && *e.selection.best == i;
-      p.set_best(is_best);
-      p.set_multipath(std::find(e.selection.multipath.begin(), e.selection.multipath.end(), i) !=
-                      e.selection.multipath.end());
-      p.set_reason(is_best ? "best" : std::string(rib::to_string(e.selection.lost_at.at(i))));
+      set_rank(sel, i, p);
       p.set_stale(path.stale);
       p.set_eligible(path.eligible);
       p.set_accepted(true);
@@ -404,8 +410,9 @@ struct ApiServer::Services {
         ev.set_withdrawn(true);
         return ev;
       }
-      fill_path(prefix, *e, *e->selection.best, *ev.mutable_best());
-      for (const auto& h : e->fib_next_hops) ev.add_fib_next_hops(h.to_string());
+      const rib::Selection sel = speaker_.loc_rib().selection(*e);
+      fill_path(prefix, *e, sel, e->best_index, *ev.mutable_best());
+      for (const auto& h : e->fib_next_hops()) ev.add_fib_next_hops(h.to_string());
       return ev;
     }
 
@@ -417,7 +424,8 @@ struct ApiServer::Services {
         for (const auto& c : best->attrs->large_communities) s.add_large_communities(config::format_large_community(c));
         if (best->attrs->local_pref) s.set_local_pref(*best->attrs->local_pref);
       }
-      for (const auto& h : e.fib_next_hops) s.add_rib_next_hops(h.to_string());
+      for (const auto& h : e.fib_next_hops()) s.add_rib_next_hops(h.to_string());
+      const rib::Selection sel = speaker_.loc_rib().selection(e);
       for (size_t i = 0; i < e.paths.size(); ++i) {
         const rib::Path& path = e.paths[i];
         auto* p = s.add_peers();
@@ -426,11 +434,7 @@ struct ApiServer::Services {
           p->set_next_hop(path.next_hop.to_string());
           if (const auto* info = speaker_.loc_rib().peer(path.peer)) p->set_bfd(speaker_.bfd_state(info->address));
         }
-        const bool is_best = e.selection.best && *e.selection.best == i;
-        p->set_best(is_best);
-        p->set_multipath(std::find(e.selection.multipath.begin(), e.selection.multipath.end(), i) !=
-                         e.selection.multipath.end());
-        p->set_reason(is_best ? "best" : std::string(rib::to_string(e.selection.lost_at.at(i))));
+        set_rank(sel, i, *p);
         p->set_stale(path.stale);
         p->set_eligible(path.eligible);
         if (path.attrs->local_pref) p->set_local_pref(*path.attrs->local_pref);
@@ -480,10 +484,11 @@ struct ApiServer::Services {
         if (best && !f.attrs_ok(*best->attrs)) continue;
         v1::Route route;
         route.set_prefix(prefix.to_string());
-        for (const auto& h : e.fib_next_hops) route.add_fib_next_hops(h.to_string());
+        for (const auto& h : e.fib_next_hops()) route.add_fib_next_hops(h.to_string());
+        const rib::Selection sel = speaker_.loc_rib().selection(e);
         for (size_t i = 0; i < e.paths.size(); ++i) {
           if (!req.neighbor().empty() && peer_name(e.paths[i].peer) != req.neighbor()) continue;
-          fill_path(prefix, e, i, *route.add_paths());
+          fill_path(prefix, e, sel, i, *route.add_paths());
         }
         if (route.paths_size() > 0) out.push_back(std::move(route));
       }

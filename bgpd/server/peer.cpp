@@ -730,11 +730,10 @@ void Peer::learn(config::Afi afi, const Nlri& n, const PathAttributes& received,
     accept = policy::apply_filters(speaker_.policy(), af.in, ebgp, speaker_.config().bgp->ebgp_requires_policy,
                                    n.prefix, attrs) == policy::Verdict::Permit;
   }
-  if (af.soft_reconfiguration_inbound || accept) {
-    in.put(n.prefix, AdjInEntry{speaker_.attributes().intern(af.soft_reconfiguration_inbound ? received : attrs),
-                                next_hop, accept});
-  } else {
-    in.erase(n.prefix);
+  if (af.soft_reconfiguration_inbound) {
+    in[n.prefix] = AdjInEntry{speaker_.attributes().intern(received), next_hop, accept};
+  } else if (!in.empty()) {
+    in.erase(n.prefix);  // left from before soft-reconfiguration was turned off
   }
   if (!accept) {
     speaker_.rib().withdraw(n.prefix, id_, n.path_id);
@@ -750,7 +749,7 @@ void Peer::learn(config::Afi afi, const Nlri& n, const PathAttributes& received,
 bool Peer::check_maximum_prefix(config::Afi afi) {
   const auto& mp = settings_.af.at(afi).maximum_prefix;
   if (!mp) return true;
-  const size_t accepted = adj_in_[afi].accepted;
+  const size_t accepted = this->accepted(afi);
   if (accepted <= mp->limit) return true;
   if (mp->warning_only) {
     if (!max_prefix_warned_[afi])
@@ -897,7 +896,7 @@ bool Peer::soft_in() {
     const PeerAfSettings* af = settings_.af_settings(afi);
     if (af && af->soft_reconfiguration_inbound) {
       // The copy holds what the peer sent, before policy: run it through the policy again.
-      std::vector<std::pair<Prefix, AdjInEntry>> sent(adj_in_[afi].entries.begin(), adj_in_[afi].entries.end());
+      std::vector<std::pair<Prefix, AdjInEntry>> sent(adj_in_[afi].begin(), adj_in_[afi].end());
       for (const auto& [prefix, entry] : sent) learn(afi, Nlri{prefix, 0}, *entry.attrs, entry.next_hop);
     } else if (remote_open_ && remote_open_->capabilities.route_refresh) {
       spdlog::debug("{}: ROUTE-REFRESH for {}", settings_.name, to_string(wire_af(afi)));
@@ -1005,9 +1004,12 @@ PeerView Peer::view() const {
   v.keepalive = fsm_.negotiated_keepalive();
   v.state_since = state_since_;
   v.counters = counters_;
-  for (const auto& [afi, in] : adj_in_) {
-    v.prefixes_received[afi] = in.entries.size();
-    v.prefixes_accepted[afi] = in.accepted;
+  for (config::Afi afi : families_) {
+    const PeerAfSettings* af = settings_.af_settings(afi);
+    auto in = adj_in_.find(afi);
+    v.prefixes_accepted[afi] = accepted(afi);
+    v.prefixes_received[afi] =
+        af && af->soft_reconfiguration_inbound && in != adj_in_.end() ? in->second.size() : accepted(afi);
   }
   for (const auto& [afi, out] : adj_out_) v.prefixes_advertised[afi] = out.size();
   v.last_error = fsm_.last_error();
@@ -1032,8 +1034,21 @@ PeerView Peer::view() const {
 
 std::vector<Speaker::ReceivedRoute> Peer::received_routes() const {
   std::vector<Speaker::ReceivedRoute> out;
-  for (const auto& [afi, in] : adj_in_) {
-    for (const auto& [p, e] : in.entries) out.push_back({p, e.attrs, e.next_hop, e.accepted});
+  for (config::Afi afi : families_) {
+    const PeerAfSettings* af = settings_.af_settings(afi);
+    if (af && af->soft_reconfiguration_inbound) {
+      if (auto in = adj_in_.find(afi); in != adj_in_.end()) {
+        for (const auto& [p, e] : in->second) out.push_back({p, e.attrs, e.next_hop, e.accepted});
+      }
+      continue;
+    }
+    // Without the pre-policy copy: what was accepted, as the Loc-RIB holds it.
+    speaker_.loc_rib().for_each([&](const Prefix& p, const rib::RibEntry& e) {
+      if (afi_of(p) != afi) return;
+      for (const rib::Path& path : e.paths) {
+        if (path.peer == id_) out.push_back({p, path.attrs, path.next_hop, true});
+      }
+    });
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.prefix < b.prefix; });
   return out;

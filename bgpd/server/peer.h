@@ -79,29 +79,17 @@ class Peer {
   void send_table();  // the whole Loc-RIB, then End-of-RIB
 
  private:
+  // What the peer sent, before policy: kept only with soft-reconfiguration inbound. Without it
+  // the Loc-RIB's paths of this peer are its post-policy Adj-RIB-In (RFC 4271 §3.2 allows any
+  // implementation that behaves the same), and a policy change asks for ROUTE-REFRESH instead.
   struct AdjInEntry {
-    rib::AttrRef attrs;  // pre-policy when soft-reconfiguration keeps it, else what was accepted
+    rib::AttrRef attrs;
     IpAddress next_hop;
     bool accepted = false;
   };
-  // One family's Adj-RIB-In, with the count of accepted prefixes kept as it changes (maximum-prefix
-  // is checked on every NLRI, so it must not be a scan).
-  struct AdjIn {
-    std::unordered_map<Prefix, AdjInEntry> entries;
-    size_t accepted = 0;
-    void put(const Prefix& prefix, AdjInEntry entry) {
-      erase(prefix);
-      accepted += entry.accepted;
-      entries.emplace(prefix, std::move(entry));
-    }
-    void erase(const Prefix& prefix) {
-      auto it = entries.find(prefix);
-      if (it == entries.end()) return;
-      accepted -= it->second.accepted;
-      entries.erase(it);
-    }
-    void clear() { entries.clear(), accepted = 0; }
-  };
+  using AdjIn = std::unordered_map<Prefix, AdjInEntry>;
+  static Family family(config::Afi afi) { return afi == config::Afi::Ipv4Unicast ? Family::V4 : Family::V6; }
+  size_t accepted(config::Afi afi) const { return speaker_.loc_rib().path_count(id_, family(afi)); }
 
   void run(const Actions& actions);
   void arm_timer();

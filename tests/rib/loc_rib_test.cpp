@@ -161,7 +161,7 @@ TEST_F(LocRibTest, OnlyTheHighestLocalPrefIsInstalled) {
   ASSERT_EQ(changes.fib.size(), 1u);
   EXPECT_EQ(changes.fib[0].next_hops, (std::vector<IpAddress>{node(2), node(3)}));
   const RibEntry* e = rib.find(pfx("10.0.1.5/32"));
-  EXPECT_EQ(e->selection.lost_at[0], DecisionStep::LocalPref);
+  EXPECT_EQ(rib.selection(*e).lost_at[0], DecisionStep::LocalPref);
 }
 
 TEST_F(LocRibTest, GracefulRestartKeepsStalePathsUntilSwept) {
@@ -234,6 +234,90 @@ TEST_F(LocRibTest, MaximumPathsIsPerAddressFamily) {
   auto changes = rib.drain();
   ASSERT_EQ(changes.fib.size(), 2u);
   for (const auto& c : changes.fib) EXPECT_EQ(c.next_hops.size(), c.prefix.family() == Family::V4 ? 2u : 1u);
+}
+
+TEST_F(LocRibTest, ReplacingTheBestPathsAttributesChangesTheBest) {
+  announce("10.0.1.5/32", 1);
+  announce("10.0.1.5/32", 2);
+  rib.drain();
+  announce("10.0.1.5/32", 1);  // the same again: no change
+  EXPECT_TRUE(rib.drain().best_changed.empty());
+  PathAttributes other = node_attrs(64501);
+  other.communities.push_back(7);
+  rib.update(pfx("10.0.1.5/32"), Path{1, 0, store.intern(other), node(1)});
+  auto changes = rib.drain();
+  EXPECT_EQ(changes.best_changed, std::vector<Prefix>{pfx("10.0.1.5/32")});
+  EXPECT_TRUE(changes.fib.empty());  // same next hops
+  // The non-best path changing is no best change.
+  rib.update(pfx("10.0.1.5/32"), Path{2, 0, store.intern(other), node(2)});
+  EXPECT_TRUE(rib.drain().best_changed.empty());
+}
+
+TEST_F(LocRibTest, BestFollowedThroughWithdrawalsOfOthers) {
+  for (PeerId p = 1; p <= 4; ++p) rib.set_peer(p, {node(p), 0x0a000010u - p, true});  // peer 4: lowest id
+  for (PeerId p = 1; p <= 4; ++p) announce("10.0.1.5/32", p);
+  rib.drain();
+  ASSERT_EQ(rib.find(pfx("10.0.1.5/32"))->best()->peer, 4u);
+  rib.withdraw(pfx("10.0.1.5/32"), 1, 0);  // paths before the best go: its index moves
+  rib.withdraw(pfx("10.0.1.5/32"), 2, 0);
+  auto changes = rib.drain();
+  EXPECT_TRUE(changes.best_changed.empty());
+  EXPECT_EQ(rib.find(pfx("10.0.1.5/32"))->best()->peer, 4u);
+  rib.withdraw(pfx("10.0.1.5/32"), 4, 0);
+  announce("10.0.1.5/32", 4);  // gone and back in one batch: reported (harmless, exact enough)
+  EXPECT_EQ(rib.drain().best_changed.size(), 1u);
+}
+
+TEST_F(LocRibTest, CountsPathsPerPeerAndFamily) {
+  announce("10.0.1.5/32", 1);
+  announce("10.0.1.6/32", 1);
+  announce("10.0.1.5/32", 2);
+  EXPECT_TRUE(rib.update(pfx("10.0.1.7/32"), Path{1, 0, store.intern(node_attrs(64501)), node(1)}));
+  EXPECT_FALSE(rib.update(pfx("10.0.1.7/32"), Path{1, 0, store.intern(node_attrs(64501)), node(1)}));
+  EXPECT_EQ(rib.path_count(1, Family::V4), 3u);
+  EXPECT_EQ(rib.path_count(2, Family::V4), 1u);
+  EXPECT_EQ(rib.path_count(1, Family::V6), 0u);
+  rib.withdraw(pfx("10.0.1.6/32"), 1, 0);
+  EXPECT_EQ(rib.path_count(1, Family::V4), 2u);
+  rib.drain();
+  rib.mark_stale(1);
+  announce("10.0.1.5/32", 1);
+  EXPECT_EQ(rib.sweep_stale(1), 1u);
+  EXPECT_EQ(rib.path_count(1, Family::V4), 1u);
+  EXPECT_EQ(rib.withdraw_peer(1), 1u);
+  EXPECT_EQ(rib.path_count(1, Family::V4), 0u);
+  EXPECT_EQ(rib.path_count(2, Family::V4), 1u);
+}
+
+TEST_F(LocRibTest, NextHopSetsAreSharedAndFreed) {
+  for (int i = 0; i < 50; ++i) {
+    const std::string p = "10.0.2." + std::to_string(i) + "/32";
+    announce(p.c_str(), 1);
+    announce(p.c_str(), 2);
+    announce(("10.0.3." + std::to_string(i) + "/32").c_str(), 3);
+  }
+  rib.drain();
+  EXPECT_EQ(rib.hop_set_count(), 2u);  // {1,2} and {3}
+  EXPECT_EQ(rib.find(pfx("10.0.2.9/32"))->fib_next_hops(), (std::vector<IpAddress>{node(1), node(2)}));
+  rib.withdraw_peer(3);
+  rib.drain();
+  EXPECT_EQ(rib.hop_set_count(), 1u);
+  EXPECT_EQ(rib.prefix_count(), 50u);
+}
+
+TEST_F(LocRibTest, ManyPathsForOnePrefix) {
+  // 300 nodes announcing one service: more paths than a byte can count.
+  for (PeerId p = 1; p <= 300; ++p) {
+    rib.set_peer(p, {IpAddress::v4(0x0b000000u + p), 1000u - p, true});
+    rib.update(pfx("10.0.1.5/32"), Path{p, 0, store.intern(node_attrs(64500)), IpAddress::v4(0x0b000000u + p)});
+  }
+  auto changes = rib.drain();
+  ASSERT_EQ(changes.fib.size(), 1u);
+  EXPECT_EQ(changes.fib[0].next_hops.size(), 64u);              // maximum-paths
+  EXPECT_EQ(rib.find(pfx("10.0.1.5/32"))->best()->peer, 300u);  // the lowest router id
+  rib.withdraw(pfx("10.0.1.5/32"), 300, 0);
+  rib.drain();
+  EXPECT_EQ(rib.find(pfx("10.0.1.5/32"))->best()->peer, 299u);
 }
 
 }  // namespace

@@ -1,0 +1,79 @@
+// PrefixTable: the open-addressing index stays consistent with its nodes through inserts,
+// erasures (the last node moving into the hole) and growth, checked against std::map.
+#include "common/prefix_table.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+namespace ridgeline {
+namespace {
+
+struct Node {
+  Prefix prefix;
+  int value = 0;
+};
+
+Prefix host(uint32_t a) {
+  return Prefix(IpAddress::v4(a), 32);
+}
+
+TEST(PrefixTable, FindsWhatWasAddedAndNothingElse) {
+  PrefixTable<Node> t;
+  auto [i, added] = t.try_emplace(host(0x0a000001));
+  EXPECT_TRUE(added);
+  t[i].value = 7;
+  EXPECT_FALSE(t.try_emplace(host(0x0a000001)).second);
+  ASSERT_NE(t.find(host(0x0a000001)), nullptr);
+  EXPECT_EQ(t.find(host(0x0a000001))->value, 7);
+  EXPECT_EQ(t.find(host(0x0a000002)), nullptr);
+  EXPECT_EQ(t.find(Prefix(IpAddress::v4(0x0a000001), 31)), nullptr);  // same address, other length
+  EXPECT_EQ(t.find(*Prefix::parse("::a00:1/128")), nullptr);          // same bytes, other family
+}
+
+TEST(PrefixTable, RandomOperationsMatchAMap) {
+  PrefixTable<Node> t;
+  std::map<Prefix, int> model;
+  std::mt19937 rng(12345);
+  // Addresses from a small range so that inserts, hits and erasures of present keys all happen
+  // often, and probe runs get long enough to exercise backward-shift deletion.
+  for (int step = 0; step < 200000; ++step) {
+    const Prefix p = host(0x0a000000 + rng() % 5000);
+    if (rng() % 3 == 0) {
+      auto i = t.index_of(p);
+      ASSERT_EQ(i.has_value(), model.count(p) == 1) << p.to_string();
+      if (i) {
+        t.erase_at(*i);
+        model.erase(p);
+      }
+    } else {
+      auto [i, added] = t.try_emplace(p);
+      ASSERT_EQ(added, model.count(p) == 0);
+      t[i].value = step;
+      model[p] = step;
+    }
+    ASSERT_EQ(t.size(), model.size());
+  }
+  for (const auto& [p, v] : model) {
+    ASSERT_NE(t.find(p), nullptr) << p.to_string();
+    EXPECT_EQ(t.find(p)->value, v);
+  }
+  size_t seen = 0;
+  for (const Node& n : t) {
+    EXPECT_EQ(model.at(n.prefix), n.value);
+    ++seen;
+  }
+  EXPECT_EQ(seen, model.size());
+}
+
+TEST(PrefixTable, ReserveKeepsEveryNode) {
+  PrefixTable<Node> t;
+  for (uint32_t a = 0; a < 1000; ++a) t[t.try_emplace(host(a)).first].value = int(a);
+  t.reserve(100000);
+  for (uint32_t a = 0; a < 1000; ++a) ASSERT_EQ(t.find(host(a))->value, int(a));
+  EXPECT_EQ(t.find(host(1000)), nullptr);
+}
+
+}  // namespace
+}  // namespace ridgeline
