@@ -23,6 +23,8 @@ prefix with exactly the expected gateways. Peak RSS is VmHWM summed over the gat
 Runs are interleaved (ridgeline, frr, bird, ridgeline, ...); medians and ratios are printed and,
 with --write, recorded in bench/RESULTS.md.
 
+Environment: BENCH_TIMEOUT (s, default 300), BENCH_LOG_LEVEL (our daemons, default warn), BENCH_PERF=S
+(perf record -a -g of the first S seconds of each install, in /tmp/perf-IMPL-WORKLOAD.data).
 Usage: sudo bench/compare.py [--runs 3] [--workloads 1m-x1,100k-x4] [--impls ridgeline,frr,bird]
        [--scale 0.1] [--write]
 """
@@ -202,7 +204,7 @@ class Gateway:
             conf = RIDGELINE.format(bfd_neighbor=bfd_neighbor, bfd=BFD_METALLB if bfd else "")
             if bfd:
                 self.pids.append(lab.start_bfdd(conf).proc.pid)
-            self.ours = lab.start_bgpd(conf, fib=True, extra=["--log-level", "warn"])
+            self.ours = lab.start_bgpd(conf, fib=True, extra=["--log-level", os.environ.get("BENCH_LOG_LEVEL", "warn")])
             self.pids.append(self.ours.proc.pid)
         elif impl == "frr":
             lab.nodes["gw"] = {"ns": lab.gw, "addr": GW}
@@ -235,11 +237,46 @@ def connect(node):
         return None
 
 
+def cpu_busy(window=0.25):
+    """The fraction of all CPUs busy over `window` seconds (/proc/stat)."""
+    def sample():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v), v[3] + v[4]  # total, idle + iowait
+    t0, i0 = sample()
+    time.sleep(window)  # the measurement window, not a wait for an outcome
+    t1, i1 = sample()
+    return 1.0 - (i1 - i0) / max(1, t1 - t0)
+
+
+def wait_quiet():
+    """Until the machine is idle: the kernel frees a deleted namespace's routes in the background
+    (seconds for 1M), which would otherwise be charged to whichever run comes next."""
+    wait_until("the machine to go idle (< 15% CPU)", lambda: cpu_busy() < 0.15, timeout=120, interval=0)
+
+
+def kernel_floor(lab, hops, routes):
+    """The kernel's share alone, in this lab's gateway namespace: `routes` pre-built nhid route
+    inserts through our batched netlink sender (fib_probe floor), no daemon, no BGP."""
+    script = f"connected 10.0.1.0/24 br0\nfloor {routes} {','.join(sorted(hops))}\n"
+    out = subprocess.run(["ip", "netns", "exec", lab.gw, os.path.join(BUILD_BIN, "fib_probe")], input=script,
+                         capture_output=True, text=True, timeout=300).stdout
+    seconds = [float(w.split("=")[1]) for w in out.split() if w.startswith("seconds=")]
+    if not seconds:
+        raise AssertionError(f"fib_probe floor: no result in {out!r}")
+    return {"install_s": seconds[0], "sentinel_s": seconds[0], "rss_mb": 0.0}
+
+
 def run_once(impl, workload, scale):
     w = WORKLOADS[workload]
     routes = max(1000, int(w["routes"] * scale))
     bfd = w.get("bfd", False)
     with Lab("bench", gateway_host=1) as lab:
+        if impl == "kernel":
+            for i in range(w["peers"]):
+                lab.add_node(f"n{i + 1}", 11 + i)
+            wait_quiet()
+            return kernel_floor(lab, {n["addr"] for n in lab.nodes.values()}, routes)
         node_bfdd = {}
         nodes = []
         for i in range(w["peers"]):
@@ -264,6 +301,11 @@ def run_once(impl, workload, scale):
         expected_gws = {n["addr"] for n in nodes}
 
         # --- install ---
+        wait_quiet()
+        if os.environ.get("BENCH_PERF"):  # profile the install: perf record -a -g for that many seconds
+            subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-a", "-g", "-o", f"/tmp/perf-{impl}-{workload}.data",
+                              "--", "sleep", os.environ["BENCH_PERF"]], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
         threads = [threading.Thread(target=p.sock.sendall, args=(s,)) for p, s in zip(peers, streams)]
         t0 = time.monotonic()
         for t in threads:
@@ -369,7 +411,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--workloads", default="1m-x1,100k-x4,failover,withdraw-1m,1m-x4")
-    ap.add_argument("--impls", default="ridgeline,frr,bird")
+    ap.add_argument("--impls", default="ridgeline,frr,bird,kernel",
+                    help="kernel: the floor (fib_probe floor in the same lab), install workloads only")
     ap.add_argument("--scale", type=float, default=1.0, help="route counts times this (a quick look)")
     ap.add_argument("--write", action="store_true", help="append the report to bench/RESULTS.md")
     args = ap.parse_args()
@@ -383,6 +426,8 @@ def main():
         results = {i: [] for i in impls}
         for run in range(args.runs):
             for impl in impls:
+                if impl == "kernel" and WORKLOADS[workload].get("event"):
+                    continue  # the floor is for installs
                 try:
                     r = run_once(impl, workload, args.scale)
                 except Exception as e:  # noqa: BLE001 - a failed run is reported, the others go on
@@ -398,6 +443,8 @@ def main():
             if ok:
                 med[impl] = statistics.median(r[key] for r in ok)
         for impl in impls:
+            if not results[impl]:
+                continue
             ok = [r for r in results[impl] if "error" not in r]
             errors = [r["error"] for r in results[impl] if "error" in r]
             runs = ", ".join(f"{r[key]:.3f}" for r in ok) + (f" ({len(errors)} failed: {errors[0]})" if errors else "")

@@ -1,7 +1,8 @@
 #pragma once
 // A compact table of per-prefix nodes: the nodes live in a std::deque (no per-node allocation,
 // no copy of the whole table when it grows), found through an open-addressing index of 32-bit
-// node numbers (linear probing, backward-shift deletion). Node::prefix is the key.
+// node numbers (linear probing, backward-shift deletion) with a one-byte hash tag per slot, so
+// that a probe touches a node only when its tag matches. Node::prefix is the key.
 //
 // Node numbers are dense, 0..size()-1: erase_at() moves the last node into the hole, so a
 // caller that keeps node numbers must erase from the highest number down. References to nodes
@@ -47,10 +48,11 @@ class PrefixTable {
 
   std::optional<Index> index_of(const Prefix& prefix) const {
     if (slots_.empty()) return std::nullopt;
-    for (size_t s = home(prefix);; s = next(s)) {
-      const uint32_t v = slots_[s];
-      if (v == kEmpty) return std::nullopt;
-      if (nodes_[v - 1].prefix == prefix) return v - 1;
+    const uint64_t h = prefix_hash(prefix);
+    const uint8_t t = tag(h);
+    for (size_t s = h >> shift_;; s = next(s)) {
+      if (tags_[s] == kEmpty) return std::nullopt;
+      if (tags_[s] == t && nodes_[slots_[s]].prefix == prefix) return slots_[s];
     }
   }
   Node* find(const Prefix& prefix) {
@@ -65,14 +67,18 @@ class PrefixTable {
   // The node of `prefix`, added (default-constructed, with its prefix set) if missing.
   std::pair<Index, bool> try_emplace(const Prefix& prefix) {
     if ((nodes_.size() + 1) * 4 > slots_.size() * 3) grow();
-    size_t s = home(prefix);
-    for (; slots_[s] != kEmpty; s = next(s)) {
-      if (nodes_[slots_[s] - 1].prefix == prefix) return {slots_[s] - 1, false};
+    const uint64_t h = prefix_hash(prefix);
+    const uint8_t t = tag(h);
+    size_t s = h >> shift_;
+    for (; tags_[s] != kEmpty; s = next(s)) {
+      if (tags_[s] == t && nodes_[slots_[s]].prefix == prefix) return {slots_[s], false};
     }
     nodes_.emplace_back();
     nodes_.back().prefix = prefix;
-    slots_[s] = static_cast<uint32_t>(nodes_.size());
-    return {static_cast<Index>(nodes_.size() - 1), true};
+    const Index i = static_cast<Index>(nodes_.size() - 1);
+    slots_[s] = i;
+    tags_[s] = t;
+    return {i, true};
   }
 
   // Removes node i; the last node takes its number.
@@ -80,7 +86,7 @@ class PrefixTable {
     unlink(slot_of(i));
     const Index last = static_cast<Index>(nodes_.size() - 1);
     if (i != last) {
-      slots_[slot_of(last)] = i + 1;
+      slots_[slot_of(last)] = i;
       nodes_[i] = std::move(nodes_[last]);
     }
     nodes_.pop_back();
@@ -92,48 +98,51 @@ class PrefixTable {
   void clear() {
     nodes_.clear();
     slots_.clear();
+    tags_.clear();
   }
-  // Index and nodes, for memory accounting.
-  size_t bytes() const { return slots_.capacity() * sizeof(uint32_t) + nodes_.size() * sizeof(Node); }
 
  private:
-  static constexpr uint32_t kEmpty = 0;  // a slot holds node number + 1
+  static constexpr uint8_t kEmpty = 0;  // the tag of an empty slot; a used one has its top bit set
 
+  static uint8_t tag(uint64_t h) { return static_cast<uint8_t>(h) | 0x80; }
   size_t home(const Prefix& p) const { return prefix_hash(p) >> shift_; }
   size_t next(size_t s) const { return (s + 1) & (slots_.size() - 1); }
   size_t slot_of(Index i) const {
     size_t s = home(nodes_[i].prefix);
-    while (slots_[s] != i + 1) s = next(s);
+    while (tags_[s] == kEmpty || slots_[s] != i) s = next(s);
     return s;
   }
   // Backward-shift deletion: later entries of the probe run move up into the hole.
   void unlink(size_t hole) {
-    for (size_t s = next(hole);; s = next(s)) {
-      const uint32_t v = slots_[s];
-      if (v == kEmpty) break;
-      const size_t want = home(nodes_[v - 1].prefix);
-      // v may fill the hole if its home is not in (hole, s] (cyclically).
+    for (size_t s = next(hole); tags_[s] != kEmpty; s = next(s)) {
+      const size_t want = home(nodes_[slots_[s]].prefix);
+      // The entry at s may fill the hole if its home is not in (hole, s] (cyclically).
       const bool stays = hole <= s ? (hole < want && want <= s) : (hole < want || want <= s);
       if (!stays) {
-        slots_[hole] = v;
+        slots_[hole] = slots_[s];
+        tags_[hole] = tags_[s];
         hole = s;
       }
     }
-    slots_[hole] = kEmpty;
+    tags_[hole] = kEmpty;
   }
   void grow() { rehash(slots_.empty() ? 16 : slots_.size() * 2); }
   void rehash(size_t capacity) {
-    slots_.assign(capacity, kEmpty);
+    slots_.assign(capacity, 0);
+    tags_.assign(capacity, kEmpty);
     shift_ = 64 - std::countr_zero(capacity);
     for (Index i = 0; i < nodes_.size(); ++i) {
-      size_t s = home(nodes_[i].prefix);
-      while (slots_[s] != kEmpty) s = next(s);
-      slots_[s] = i + 1;
+      const uint64_t h = prefix_hash(nodes_[i].prefix);
+      size_t s = h >> shift_;
+      while (tags_[s] != kEmpty) s = next(s);
+      slots_[s] = i;
+      tags_[s] = tag(h);
     }
   }
 
   std::deque<Node> nodes_;
-  std::vector<uint32_t> slots_;
+  std::vector<uint32_t> slots_;  // node numbers
+  std::vector<uint8_t> tags_;    // kEmpty or a tag of the hash
   int shift_ = 64;
 };
 

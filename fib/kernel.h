@@ -69,10 +69,15 @@ class Kernel {
   virtual size_t apply(const std::vector<Op>& ops) = 0;
   virtual KernelState dump() = 0;
   // Pipelined writing: ops submitted are carried out in order, possibly on another thread while
-  // the caller prepares the next ones; finish() waits for them all and returns how many failed
-  // since the last finish(). The default carries them out at once.
+  // the caller prepares the next ones (submit may wait while much is still queued); finish()
+  // waits for them all and returns how many failed since the last finish() or take_failures();
+  // take_failures() returns the failures known so far without waiting (async acks). The
+  // default carries them out at once.
   virtual void submit(std::vector<Op> ops) { submitted_failures_ += apply(ops); }
   virtual size_t finish() { return std::exchange(submitted_failures_, 0); }
+  virtual size_t take_failures() { return std::exchange(submitted_failures_, 0); }
+  // Ops submitted and not yet carried out.
+  virtual bool busy() { return false; }
 
  private:
   size_t submitted_failures_ = 0;

@@ -19,7 +19,8 @@ namespace ridgeline::fib {
 namespace {
 
 constexpr size_t kBatchBytes = 32 * 1024;
-constexpr int kMaxLoggedErrors = 5;  // per apply(); the rest are counted
+constexpr size_t kMaxQueuedChunks = 4;  // submitted and not yet taken by the sender thread
+constexpr int kMaxLoggedErrors = 5;     // per apply(); the rest are counted
 
 int family_of(const IpAddress& a) {
   return a.is_v4() ? AF_INET : AF_INET6;
@@ -125,11 +126,23 @@ NetlinkKernel::~NetlinkKernel() {
 
 void NetlinkKernel::submit(std::vector<Op> ops) {
   {
-    std::lock_guard lock(send_mutex_);
+    std::unique_lock lock(send_mutex_);
     if (!sender_.joinable()) sender_ = std::thread([this] { sender_loop(); });
+    // A few chunks ahead of the kernel keep it busy; more would only hold memory.
+    room_cv_.wait(lock, [&] { return send_queue_.size() < kMaxQueuedChunks; });
     send_queue_.push_back(std::move(ops));
   }
   send_cv_.notify_one();
+}
+
+size_t NetlinkKernel::take_failures() {
+  std::lock_guard lock(send_mutex_);
+  return std::exchange(send_failures_, 0);
+}
+
+bool NetlinkKernel::busy() {
+  std::lock_guard lock(send_mutex_);
+  return sending_ || !send_queue_.empty();
 }
 
 void NetlinkKernel::sender_loop() {
@@ -139,6 +152,7 @@ void NetlinkKernel::sender_loop() {
     if (send_queue_.empty()) return;  // quit
     std::vector<Op> ops = std::move(send_queue_.front());
     send_queue_.pop_front();
+    room_cv_.notify_all();
     sending_ = true;
     lock.unlock();
     const size_t failed = send_now(ops);

@@ -41,6 +41,8 @@ class NetlinkKernel : public Kernel {
   // work overlap with the caller preparing the next chunk (2 cores: about 1.3x for 1M routes).
   void submit(std::vector<Op> ops) override;
   size_t finish() override;
+  size_t take_failures() override;
+  bool busy() override;
 
  private:
   class Batch;
@@ -66,7 +68,7 @@ class NetlinkKernel : public Kernel {
   std::unordered_map<NexthopId, std::unordered_set<Prefix>> mp_group_routes_;
   // The sender thread and its queue; the socket is used by one side at a time (wait_idle).
   std::mutex send_mutex_;
-  std::condition_variable send_cv_, idle_cv_;
+  std::condition_variable send_cv_, idle_cv_, room_cv_;
   std::deque<std::vector<Op>> send_queue_;
   bool sending_ = false, quit_ = false;
   size_t send_failures_ = 0;

@@ -343,7 +343,14 @@ void Programmer::shrink_groups_without(const IpAddress& gateway) {
   }
 }
 
-size_t Programmer::flush(std::vector<Op>* record) {
+bool Programmer::settle() {
+  const size_t failed = kernel_.finish();
+  kernel_errors_ += failed;
+  if (failed > 0) needs_repair_ = true;
+  return failed > 0;
+}
+
+size_t Programmer::flush(std::vector<Op>* record, bool wait) {
   record_ = record;
   ++flush_epoch_;
   const uint64_t emitted_before = emitted_;
@@ -431,9 +438,12 @@ size_t Programmer::flush(std::vector<Op>* record) {
     }
   }
   if (!pending_ops_.empty()) kernel_.submit(std::exchange(pending_ops_, {}));
-  const size_t failed = kernel_.finish();
-  kernel_errors_ += failed;
-  if (failed > 0) needs_repair_ = true;
+  if (wait) {
+    settle();
+  } else if (const size_t failed = kernel_.take_failures()) {
+    kernel_errors_ += failed;
+    needs_repair_ = true;
+  }
   record_ = nullptr;
   return emitted_ - emitted_before;
 }

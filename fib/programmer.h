@@ -77,7 +77,13 @@ class Programmer {
   void update(const Prefix& prefix, std::vector<IpAddress> next_hops);
   // Sends the ops for everything changed since the last flush (in chunks, in order: objects,
   // routes, then garbage); returns how many. With `record`, also appends each op there.
-  size_t flush(std::vector<Op>* record);
+  // Without `wait`, returns once the last chunk is handed to the kernel (async acks): failures
+  // then count at a later flush or settle().
+  size_t flush(std::vector<Op>* record, bool wait = true);
+  // Waits for what was handed to the kernel and counts its failures. Returns whether any failed.
+  bool settle();
+  // Something handed to the kernel is not carried out yet.
+  bool writing() { return kernel_.busy(); }
   std::vector<Op> flush() {
     std::vector<Op> ops;
     flush(&ops);

@@ -107,12 +107,18 @@ bool FibWriter::call(std::function<void(const Programmer&)> fn, std::chrono::mil
   return ready.wait_for(timeout) == std::future_status::ready;
 }
 
-double FibWriter::timed_flush() {
+double FibWriter::timed_flush(bool wait) {
   const auto start = Clock::now();
-  programmer_.flush();
+  const size_t ops = programmer_.flush(nullptr, wait);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  spdlog::debug("fib: flush: {} kernel operations {} in {:.1f} ms", ops, wait ? "written" : "handed over",
+                seconds * 1000);
   ++counters_.flushes;
-  counters_.write_latency.observe(seconds);
+  if (wait) {
+    counters_.write_latency.observe(seconds);
+  } else if (!unacked_since_) {
+    unacked_since_ = start;  // observed once the kernel has acked it all
+  }
   return seconds;
 }
 
@@ -184,11 +190,19 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
   }
 
   if (flush_due_ && now >= *flush_due_) {
-    timed_flush();
+    // Async acks: the kernel works through the last chunks while the next changes are taken.
+    timed_flush(false);
     written_ = taken_;
     flush_due_.reset();
-    if (programmer_.stats().needs_repair && !repair_due_) repair_due_ = now + retry_;
+    settling_ = true;
   }
+  if (settling_ && !programmer_.writing()) {
+    programmer_.settle();
+    settling_ = false;
+    counters_.write_latency.observe(std::chrono::duration<double>(Clock::now() - *unacked_since_).count());
+    unacked_since_.reset();
+  }
+  if (!settling_ && programmer_.stats().needs_repair && !repair_due_) repair_due_ = now + retry_;
 
   const bool periodic = options_.reconcile_interval.count() > 0 && now >= next_reconcile_;
   const bool retry = repair_due_ && now >= *repair_due_;
@@ -221,6 +235,7 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
 
   Clock::time_point next = now + std::chrono::hours(1);
   if (flush_due_) next = std::min(next, *flush_due_);
+  if (settling_) next = std::min(next, now + std::chrono::milliseconds(1));  // polls the last acks
   if (repair_due_) next = std::min(next, *repair_due_);
   if (options_.reconcile_interval.count() > 0) next = std::min(next, next_reconcile_);
   if (!converged_) next = std::min(next, convergence_deadline_);

@@ -75,8 +75,9 @@ class FibWriter {
 
   // The logic: does what is due at `now` and returns when it next has something to do.
   Clock::time_point step(Clock::time_point now, bool links_readable);
-  // Writes what is pending and times it; returns the seconds it took.
-  double timed_flush();
+  // Writes what is pending and times it; returns the seconds it took (without `wait`: to hand
+  // the last chunk to the kernel).
+  double timed_flush(bool wait = true);
   Programmer& programmer() { return programmer_; }
 
  private:
@@ -101,6 +102,8 @@ class FibWriter {
 
   // The writer's own.
   std::optional<Clock::time_point> flush_due_, repair_due_;
+  bool settling_ = false;                           // a flush was handed to the kernel; its acks are not all in
+  std::optional<Clock::time_point> unacked_since_;  // the first such flush began
   Clock::time_point next_reconcile_{}, convergence_deadline_{};
   std::chrono::milliseconds retry_;
   bool converged_ = true;

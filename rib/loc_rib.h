@@ -103,15 +103,15 @@ class HopSets {
 };
 
 struct RibEntry {
-  Prefix prefix;
-  PathList paths;
-  HopSets::Ref hops = nullptr;  // what the kernel should hold (after the last decision)
-  int64_t changed_at = 0;       // the `now` of the drain that last changed its best path or next hops
+  Prefix prefix;  // 18 bytes; the flags and the index below fill the rest of its 8-byte word
+  bool dirty = false;
+  bool best_touched = false;  // the previous best path changed or went since the last decision
   // While clean: the best path's index. While dirty: the index of the path that was best at the
   // last decision, followed through erasures, or kNone once it changed or left.
   uint32_t best_index = kNone;
-  bool dirty = false;
-  bool best_touched = false;  // the previous best path changed or went since the last decision
+  PathList paths;
+  HopSets::Ref hops = nullptr;  // what the kernel should hold (after the last decision)
+  int64_t changed_at = 0;       // the `now` of the drain that last changed its best path or next hops
 
   static constexpr uint32_t kNone = UINT32_MAX;
   const Path* best() const { return !dirty && best_index != kNone ? &paths[best_index] : nullptr; }

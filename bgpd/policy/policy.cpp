@@ -113,10 +113,16 @@ Verdict Policy::route_map(const std::string& name, const Prefix& prefix, PathAtt
   return Verdict::Deny;
 }
 
-Verdict apply_filters(const Policy& policy, const Filters& filters, bool ebgp, bool ebgp_requires_policy,
-                      const Prefix& prefix, PathAttributes& attrs) {
+Verdict filter_prefix(const Policy& policy, const Filters& filters, bool ebgp, bool ebgp_requires_policy,
+                      const Prefix& prefix) {
   if (ebgp && ebgp_requires_policy && !filters.prefix_list && !filters.route_map) return Verdict::Deny;
   if (filters.prefix_list && policy.prefix_list(*filters.prefix_list, prefix) == Verdict::Deny) return Verdict::Deny;
+  return Verdict::Permit;
+}
+
+Verdict apply_filters(const Policy& policy, const Filters& filters, bool ebgp, bool ebgp_requires_policy,
+                      const Prefix& prefix, PathAttributes& attrs) {
+  if (filter_prefix(policy, filters, ebgp, ebgp_requires_policy, prefix) == Verdict::Deny) return Verdict::Deny;
   if (filters.route_map) return policy.route_map(*filters.route_map, prefix, attrs);
   return Verdict::Permit;
 }

@@ -687,22 +687,22 @@ void Peer::on_update(const Update& u) {
   PathAttributes attrs = u.attributes;
   reconcile_as4(attrs, dctx_.four_octet_as);
   if (!u.nlri.empty()) {
-    for (const auto& n : u.nlri) {
-      if (u.treat_as_withdraw || !attrs.next_hop) {
-        unlearn(config::Afi::Ipv4Unicast, n);
-      } else {
-        learn(config::Afi::Ipv4Unicast, n, attrs, *attrs.next_hop);
-      }
+    if (u.treat_as_withdraw || !attrs.next_hop) {
+      for (const auto& n : u.nlri) unlearn(config::Afi::Ipv4Unicast, n);
+    } else {
+      Received received{attrs, *attrs.next_hop};
+      for (const auto& n : u.nlri) learn(config::Afi::Ipv4Unicast, n, received);
     }
   }
   if (u.mp_reach && u.mp_reach->nlri_parsed) {
     if (u.mp_reach->link_local_next_hop) link_local_next_hop_ = u.mp_reach->link_local_next_hop;
     if (auto afi = config_afi(u.mp_reach->af)) {
+      Received received{attrs, u.mp_reach->next_hop};
       for (const auto& n : u.mp_reach->nlri) {
         if (u.treat_as_withdraw) {
           unlearn(*afi, n);
         } else {
-          learn(*afi, n, attrs, u.mp_reach->next_hop);
+          learn(*afi, n, received);
         }
       }
     }
@@ -715,23 +715,45 @@ void Peer::unlearn(config::Afi afi, const Nlri& n) {
   speaker_.rib().withdraw(n.prefix, id_, n.path_id);
 }
 
-void Peer::learn(config::Afi afi, const Nlri& n, const PathAttributes& received, const IpAddress& next_hop) {
+bool Peer::Received::acceptable(const Peer& peer) {
+  if (acceptable_) return *acceptable_;
+  // Loop detection (RFC 4271 §9.1.2): our own AS in a path from outside.
+  const bool ebgp = peer.remote_open_->peer_as() != peer.settings_.local_as;
+  bool ok = !(ebgp && attrs.as_path && attrs.as_path->contains(peer.settings_.local_as));
+  // `bgp maxas-limit`: a path longer than the operator allows is not accepted (as FRR).
+  if (const auto& limit = peer.speaker_.config().bgp->maxas_limit; ok && limit && attrs.as_path)
+    ok = attrs.as_path->path_length() <= *limit;
+  acceptable_ = ok;
+  return ok;
+}
+
+const rib::AttrRef& Peer::Received::interned(Peer& peer) {
+  if (!interned_) interned_ = peer.speaker_.attributes().intern(attrs);
+  return interned_;
+}
+
+void Peer::learn(config::Afi afi, const Nlri& n, Received& received) {
   if (!af_negotiated(afi) || afi_of(n.prefix) != afi) return;
   const PeerAfSettings& af = settings_.af.at(afi);
   const bool ebgp = remote_open_->peer_as() != settings_.local_as;
   auto& in = adj_in_[afi];
-  // Loop detection (RFC 4271 §9.1.2): our own AS in a path from outside.
-  bool accept = !(ebgp && received.as_path && received.as_path->contains(settings_.local_as));
-  // `bgp maxas-limit`: a path longer than the operator allows is not accepted (as FRR).
-  if (const auto& limit = speaker_.config().bgp->maxas_limit; accept && limit && received.as_path)
-    accept = received.as_path->path_length() <= *limit;
-  PathAttributes attrs = received;
+  bool accept = received.acceptable(*this);
+  // Without a route-map the attributes pass unchanged: every NLRI of the UPDATE shares one
+  // interned copy, and only the prefix is filtered.
+  std::optional<PathAttributes> changed;
   if (accept) {
-    accept = policy::apply_filters(speaker_.policy(), af.in, ebgp, speaker_.config().bgp->ebgp_requires_policy,
-                                   n.prefix, attrs) == policy::Verdict::Permit;
+    const policy::Filters& f = af.in;
+    const bool requires_policy = speaker_.config().bgp->ebgp_requires_policy;
+    if (f.route_map) {
+      changed = received.attrs;
+      accept = policy::apply_filters(speaker_.policy(), f, ebgp, requires_policy, n.prefix, *changed) ==
+               policy::Verdict::Permit;
+    } else {
+      accept = policy::filter_prefix(speaker_.policy(), f, ebgp, requires_policy, n.prefix) == policy::Verdict::Permit;
+    }
   }
   if (af.soft_reconfiguration_inbound) {
-    in[n.prefix] = AdjInEntry{speaker_.attributes().intern(received), next_hop, accept};
+    in[n.prefix] = AdjInEntry{received.interned(*this), received.next_hop, accept};
   } else if (!in.empty()) {
     in.erase(n.prefix);  // left from before soft-reconfiguration was turned off
   }
@@ -739,9 +761,10 @@ void Peer::learn(config::Afi afi, const Nlri& n, const PathAttributes& received,
     speaker_.rib().withdraw(n.prefix, id_, n.path_id);
     return;
   }
-  rib::Path path{id_, n.path_id, speaker_.attributes().intern(std::move(attrs)), next_hop};
+  rib::Path path{id_, n.path_id, changed ? speaker_.attributes().intern(std::move(*changed)) : received.interned(*this),
+                 received.next_hop};
   // A next hop that is the gateway's own address cannot forward (issue: martian next hops).
-  if (next_hop == local_address_) path.eligible = false;
+  if (received.next_hop == local_address_) path.eligible = false;
   speaker_.rib().update(n.prefix, std::move(path));
   check_maximum_prefix(afi);
 }
@@ -841,9 +864,20 @@ void Peer::advertise(const std::vector<Prefix>& prefixes) {
   if (!established()) return;
   std::map<config::Afi, std::vector<std::pair<Prefix, rib::AttrRef>>> announce;
   std::map<config::Afi, std::vector<Prefix>> withdraw;
+  // RFC 8212: toward eBGP with no outbound policy nothing is exported; with nothing exported
+  // before either, there is no work per prefix.
+  const bool to_ebgp = remote_open_->peer_as() != settings_.local_as;
+  const bool requires_policy = speaker_.config().bgp->ebgp_requires_policy;
+  auto idle = [&](config::Afi afi) {
+    const PeerAfSettings* af = settings_.af_settings(afi);
+    return !af_negotiated(afi) ||
+           (af && to_ebgp && requires_policy && !af->out.prefix_list && !af->out.route_map && adj_out_[afi].empty());
+  };
+  const bool idle_v4 = idle(config::Afi::Ipv4Unicast), idle_v6 = idle(config::Afi::Ipv6Unicast);
+  if (idle_v4 && idle_v6) return;
   for (const Prefix& p : prefixes) {
     const config::Afi afi = afi_of(p);
-    if (!af_negotiated(afi)) continue;
+    if (afi == config::Afi::Ipv4Unicast ? idle_v4 : idle_v6) continue;
     auto& out = adj_out_[afi];
     const rib::RibEntry* e = speaker_.loc_rib().find(p);
     const rib::Path* best = e ? e->best() : nullptr;
@@ -897,7 +931,10 @@ bool Peer::soft_in() {
     if (af && af->soft_reconfiguration_inbound) {
       // The copy holds what the peer sent, before policy: run it through the policy again.
       std::vector<std::pair<Prefix, AdjInEntry>> sent(adj_in_[afi].begin(), adj_in_[afi].end());
-      for (const auto& [prefix, entry] : sent) learn(afi, Nlri{prefix, 0}, *entry.attrs, entry.next_hop);
+      for (const auto& [prefix, entry] : sent) {
+        Received received{*entry.attrs, entry.next_hop};
+        learn(afi, Nlri{prefix, 0}, received);
+      }
     } else if (remote_open_ && remote_open_->capabilities.route_refresh) {
       spdlog::debug("{}: ROUTE-REFRESH for {}", settings_.name, to_string(wire_af(afi)));
       send(encode_route_refresh(RouteRefresh{wire_af(afi)}));

@@ -117,7 +117,20 @@ class Peer {
   void apply_limits();
   bool reading_parked_ = false;
   bool af_negotiated(config::Afi afi) const;
-  void learn(config::Afi afi, const Nlri& nlri, const PathAttributes& attrs, const IpAddress& next_hop);
+  // What every NLRI of one UPDATE shares: its attributes, whether they pass the path checks
+  // (loop, maxas-limit) and their interned copy, each worked out once per UPDATE.
+  struct Received {
+    Received(const PathAttributes& a, const IpAddress& nh) : attrs(a), next_hop(nh) {}
+    const PathAttributes& attrs;
+    IpAddress next_hop;
+    bool acceptable(const Peer& peer);
+    const rib::AttrRef& interned(Peer& peer);
+
+   private:
+    std::optional<bool> acceptable_;
+    rib::AttrRef interned_;
+  };
+  void learn(config::Afi afi, const Nlri& nlri, Received& received);
   void unlearn(config::Afi afi, const Nlri& nlri);
   bool check_maximum_prefix(config::Afi afi);
   void purge_routes();
