@@ -15,6 +15,7 @@ Workloads (--workloads, default all but the slowest):
   failover       100,000 /32 x 4 with BFD; node 4's bfdd frozen: freeze -> every route without it
   failover-10k, failover-1m   the same with 10,000 and 1,000,000 routes (flat or not)
   withdraw-1m    1,000,000 /32 x 4; node 4 withdraws all of them (UPDATE withdraws)
+  peers-1000     1000 dynamic peers from one listen range, 10 /32 each (first connect -> all installed)
 Install time: from the first UPDATE byte to the moment the sentinel has its next hops in the kernel
 and the main table holds every route (fib_triestat's prefix count, polled every 20 ms). Failover
 and withdraw: from the freeze (or the first withdraw byte) to the last kernel notification (routes
@@ -31,6 +32,7 @@ Usage: sudo bench/compare.py [--runs 3] [--workloads 1m-x1,100k-x4] [--impls rid
 import argparse
 import datetime
 import json
+import selectors
 import os
 import signal
 import socket
@@ -44,7 +46,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "interop", "lib"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
-from bgp_peer import RawPeer, as_path, next_hop, origin, update  # noqa: E402
+from bgp_peer import KEEPALIVE, RawPeer, as_path, in_netns, message, next_hop, open_message, origin, update  # noqa: E402
 from kernel_view import RTNLGRP_IPV4_ROUTE, RTNLGRP_NEXTHOP, KernelView, subscribe  # noqa: E402
 from lab import BFD_METALLB, BUILD_BIN, Lab, sh, wait_until  # noqa: E402
 
@@ -57,7 +59,7 @@ router bgp 64512
  bgp bestpath as-path multipath-relax
  neighbor NODES peer-group
  neighbor NODES remote-as external
-{bfd_neighbor} bgp listen range 10.0.1.0/24 peer-group NODES
+{bfd_neighbor} bgp listen range {listen} peer-group NODES
  address-family ipv4 unicast
   neighbor NODES prefix-list POOL in
   maximum-paths 64
@@ -78,7 +80,7 @@ router bgp 64512
  bgp bestpath as-path multipath-relax
  neighbor NODES peer-group
  neighbor NODES remote-as external
-{bfd_neighbor} bgp listen range 10.0.1.0/24 peer-group NODES
+{bfd_neighbor} bgp listen range {listen} peer-group NODES
  bgp listen limit 5000
  address-family ipv4 unicast
   neighbor NODES route-map POOL-IN in
@@ -103,8 +105,8 @@ protocol kernel {{
 }}
 {bfd}
 template bgp nodes {{
-  local 10.0.1.1 as 64512;
-  neighbor range 10.0.1.0/24 external;
+  local {local} as 64512;
+  neighbor range {listen} external;
   dynamic name "node";
   {bfd_neighbor}
   ipv4 {{ import where net ~ [ 10.0.0.0/8{{8,32}} ]; export none; }};
@@ -124,7 +126,80 @@ WORKLOADS = {
     "failover-10k": dict(routes=10_000, peers=4, bfd=True, event="freeze"),
     "failover-1m": dict(routes=1_000_000, peers=4, bfd=True, event="freeze"),
     "withdraw-1m": dict(routes=1_000_000, peers=4, event="withdraw"),
+    # 1000 sessions from one listen range (10.2.0.0/22, all from one node namespace), 10 /32 each.
+    "peers-1000": dict(routes=10, peers=1000, many=True),
 }
+MANY_SUBNET, MANY_GW = "10.2.0.0/22", "10.2.0.1"
+
+
+def many_addr(j):
+    return f"10.2.{(j + 2) >> 8}.{(j + 2) & 0xff}"
+
+
+def many_announcements(j, routes):
+    """Peer j's OPEN, KEEPALIVE, one UPDATE with its `routes` /32s (numbered from j * routes),
+    then End-of-RIB, in one write: the gateway reads them in order, the UPDATE once Established."""
+    addr = many_addr(j)
+    attrs = origin(0) + as_path(64601 + j % 900) + next_hop(addr)
+    return (open_message(64601 + j % 900, addr, hold=180) + message(KEEPALIVE) +
+            update(attrs=attrs, nlri=nlri(j * routes, (j + 1) * routes)) + update())
+
+
+class ManyPeers:
+    """Many BGP sessions from one namespace, without a thread each: non-blocking sockets, one
+    selector. Each sends its whole stream once connected, then reads (and drops) what comes."""
+
+    def __init__(self, ns, count, routes):
+        self.count, self.routes, self.closed = count, routes, 0
+        self.socks = in_netns(ns, lambda: [self._socket(j) for j in range(count)])
+
+    @staticmethod
+    def _socket(j):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((many_addr(j), 0))
+        s.setblocking(False)
+        return s
+
+    def run(self, until):
+        """Connects all, sends, and serves reads until `until()` is true or 120 s pass."""
+        sel = selectors.DefaultSelector()
+        pending = {}
+        for j, s in enumerate(self.socks):
+            s.connect_ex((MANY_GW, 179))
+            pending[s] = many_announcements(j, self.routes)
+            sel.register(s, selectors.EVENT_WRITE | selectors.EVENT_READ, j)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not until():
+            for key, events in sel.select(timeout=0.02):
+                s = key.fileobj
+                if events & selectors.EVENT_WRITE and s in pending:
+                    try:
+                        sent = s.send(pending[s])
+                    except (BlockingIOError, InterruptedError):
+                        continue
+                    except OSError:
+                        sent = 0  # not connected yet (refused: the gateway's listener is full)
+                    rest = pending[s][sent:]
+                    if rest:
+                        pending[s] = rest
+                    else:
+                        del pending[s]
+                        sel.modify(s, selectors.EVENT_READ, key.data)
+                if events & selectors.EVENT_READ:
+                    try:
+                        if not s.recv(65536):
+                            sel.unregister(s)
+                            self.closed += 1
+                    except (BlockingIOError, InterruptedError):
+                        pass
+                    except OSError:
+                        sel.unregister(s)
+                        self.closed += 1
+        sel.close()
+
+    def close(self):
+        for s in self.socks:
+            s.close()
 
 
 def name_of(i):
@@ -197,11 +272,11 @@ class Notifications(threading.Thread):
 class Gateway:
     """One implementation under test in the lab's gateway namespace."""
 
-    def __init__(self, impl, lab, bfd):
+    def __init__(self, impl, lab, bfd, listen="10.0.1.0/24"):
         self.impl, self.lab, self.pids = impl, lab, []
         bfd_neighbor = " neighbor NODES bfd profile metallb\n" if bfd else ""
         if impl == "ridgeline":
-            conf = RIDGELINE.format(bfd_neighbor=bfd_neighbor, bfd=BFD_METALLB if bfd else "")
+            conf = RIDGELINE.format(bfd_neighbor=bfd_neighbor, bfd=BFD_METALLB if bfd else "", listen=listen)
             if bfd:
                 self.pids.append(lab.start_bfdd(conf).proc.pid)
             self.ours = lab.start_bgpd(conf, fib=True, extra=["--log-level", os.environ.get("BENCH_LOG_LEVEL", "warn")])
@@ -209,7 +284,8 @@ class Gateway:
         elif impl == "frr":
             lab.nodes["gw"] = {"ns": lab.gw, "addr": GW}
             d = lab.path("gw", "frr", "x")[:-2]
-            procs = lab.start_frr_node("gw", FRR_BGPD.format(log=os.path.join(d, "bgpd.log"), bfd_neighbor=bfd_neighbor),
+            procs = lab.start_frr_node("gw", FRR_BGPD.format(log=os.path.join(d, "bgpd.log"), bfd_neighbor=bfd_neighbor,
+                                                                      listen=listen),
                                        BFD_METALLB if bfd else None)
             self.pids += [p.pid for p in procs.values()]
         elif impl == "bird":
@@ -217,7 +293,8 @@ class Gateway:
             conf = os.path.join(d, "bird.conf")
             with open(conf, "w") as f:
                 f.write(BIRD.format(log=os.path.join(d, "bird.log"), bfd=BIRD_BFD if bfd else "",
-                                    bfd_neighbor="bfd on;" if bfd else ""))
+                                    bfd_neighbor="bfd on;" if bfd else "", listen=listen,
+                                    local=MANY_GW if listen == MANY_SUBNET else GW))
             self.sock = os.path.join(d, "bird.ctl")
             p = lab.spawn(lab.gw, ["bird", "-f", "-c", conf, "-s", self.sock, "-P", os.path.join(d, "bird.pid")],
                           os.path.join(d, "stdout.log"))
@@ -267,6 +344,47 @@ def kernel_floor(lab, hops, routes):
     return {"install_s": seconds[0], "sentinel_s": seconds[0], "rss_mb": 0.0}
 
 
+def run_many(impl, lab, w, scale):
+    """peers-1000: every session from one listen range, 10 /32 each; from the first connect to
+    every route in the kernel, each over exactly its own peer."""
+    count, routes = max(10, int(w["peers"] * scale)), w["routes"]
+    node = lab.add_node("many", 2)
+    lab.ip(lab.gw, "addr", "add", f"{MANY_GW}/22", "dev", "br0")
+    subprocess.run(["ip", "-n", node["ns"], "-batch", "-"], check=True, text=True,
+                   input="".join(f"addr add {many_addr(j)}/22 dev eth0\n" for j in range(count)))
+    gw = Gateway(impl, lab, False, listen=MANY_SUBNET)
+    kv = KernelView(lab.gw)
+    baseline = kv.prefix_count()
+    total = count * routes
+    peers = ManyPeers(node["ns"], count, routes)
+    polled = [0.0]
+
+    def installed():
+        if time.monotonic() - polled[0] < 0.02:
+            return False  # the prefix count is read every 20 ms
+        polled[0] = time.monotonic()
+        return kv.prefix_count() >= baseline + total
+
+    wait_quiet()
+    t0 = time.monotonic()
+    peers.run(installed)
+    t_all = time.monotonic()
+    try:
+        if kv.prefix_count() < baseline + total:
+            raise AssertionError(f"{impl}: {kv.prefix_count() - baseline} of {total} prefixes in 120 s "
+                                 f"({peers.closed} sessions closed)")
+        fib = kv.routes(within=lambda p: p.startswith("10.") and p.endswith("/32"))
+        wrong = [i for i in range(total) if fib.get(name_of(i) + "/32") != {many_addr(i // routes)}]
+        if wrong:
+            raise AssertionError(f"{impl}: {len(wrong)} of {total} routes not over exactly their own peer, e.g. "
+                                 f"{name_of(wrong[0])}: {fib.get(name_of(wrong[0]) + '/32')}")
+        return {"install_s": t_all - t0, "sentinel_s": t_all - t0, "rss_mb": gw.rss_mb(), "sessions": count,
+                "closed": peers.closed}
+    finally:
+        peers.close()
+        kv.close()
+
+
 def run_once(impl, workload, scale):
     w = WORKLOADS[workload]
     routes = max(1000, int(w["routes"] * scale))
@@ -277,6 +395,8 @@ def run_once(impl, workload, scale):
                 lab.add_node(f"n{i + 1}", 11 + i)
             wait_quiet()
             return kernel_floor(lab, {n["addr"] for n in lab.nodes.values()}, routes)
+        if w.get("many"):
+            return run_many(impl, lab, w, scale)
         node_bfdd = {}
         nodes = []
         for i in range(w["peers"]):
@@ -426,7 +546,7 @@ def main():
         results = {i: [] for i in impls}
         for run in range(args.runs):
             for impl in impls:
-                if impl == "kernel" and WORKLOADS[workload].get("event"):
+                if impl == "kernel" and (WORKLOADS[workload].get("event") or WORKLOADS[workload].get("many")):
                     continue  # the floor is for installs
                 try:
                     r = run_once(impl, workload, args.scale)
@@ -454,9 +574,10 @@ def main():
         lines.append("")
         print("\n".join(lines), flush=True)
         report += lines
-    if args.write:
-        with open(os.path.join(ROOT, "bench", "RESULTS.md"), "a") as f:
-            f.write("\n".join(report) + "\n")
+        if args.write:  # after each workload, so that a run cut short keeps what it measured
+            with open(os.path.join(ROOT, "bench", "RESULTS.md"), "a") as f:
+                f.write("\n".join(report) + "\n")
+            report = []
 
 
 if __name__ == "__main__":
