@@ -13,6 +13,10 @@ constexpr size_t kChunk = 8192;  // ops handed to the kernel at a time
 // LC-trie then grows evenly instead of inflating the same node again and again, which makes
 // large installs about 1.4 times faster (bench/fib_install.sh). Below it, sorting is not worth it.
 constexpr size_t kSpreadOrderMin = 4096;
+// A group's routes moving to one new set wait for the rest of the move (see flush) when at least
+// this many move, for at most this many flushes while their number grows.
+constexpr size_t kHoldMin = 512;
+constexpr uint32_t kMaxHoldFlushes = 40;
 
 uint64_t reverse_bits(uint64_t v) {
   v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
@@ -208,15 +212,16 @@ void Programmer::set_group_type(const Set& set, Op& op) const {
   }
 }
 
-void Programmer::update(const Prefix& prefix, std::vector<IpAddress> next_hops) {
-  std::sort(next_hops.begin(), next_hops.end());
-  next_hops.erase(std::unique(next_hops.begin(), next_hops.end()), next_hops.end());
+void Programmer::update(const Prefix& prefix, const std::vector<IpAddress>& next_hops) {
   HopLists::value_type* hops = nullptr;
   if (!next_hops.empty()) {
     if (last_hops_ && last_hops_->first == next_hops) {
-      hops = last_hops_;
+      hops = last_hops_;  // the common case: no copy, no lookup
     } else {
-      hops = &*hop_lists_.try_emplace(std::move(next_hops)).first;
+      std::vector<IpAddress> list = next_hops;  // as a set: sorted, unique
+      std::sort(list.begin(), list.end());
+      list.erase(std::unique(list.begin(), list.end()), list.end());
+      hops = &*hop_lists_.try_emplace(std::move(list)).first;
       last_hops_ = hops;
     }
   }
@@ -350,7 +355,7 @@ bool Programmer::settle() {
   return failed > 0;
 }
 
-size_t Programmer::flush(std::vector<Op>* record, bool wait) {
+size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
   record_ = record;
   ++flush_epoch_;
   const uint64_t emitted_before = emitted_;
@@ -362,38 +367,88 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait) {
     const Set* target = nullptr;
     bool mixed = false;
   };
+  // Consecutive routes mostly share a group: its set is looked up once per run of them (std::map
+  // nodes stay put while groups are added).
+  struct SetOf {
+    std::map<NexthopId, Set>& sets;
+    NexthopId last = 0;
+    const Set* set = nullptr;
+    const Set& operator()(NexthopId gid) {
+      if (gid != last || !set) set = &sets[last = gid];
+      return *set;
+    }
+  };
   std::unordered_map<NexthopId, Move> moving;
-  for (auto* r : dirty_) {
-    Entry& e = r->second;
-    if (!e.installed) continue;
-    const Set& target = target_of(e);
-    if (group_sets_[e.installed] == target) continue;
-    Move& m = moving[e.installed];
-    if (m.routes == 0) m.target = &target;
-    if (*m.target != target) m.mixed = true;
-    ++m.routes;
+  {
+    SetOf set_of{group_sets_};
+    NexthopId last = 0;
+    Move* m = nullptr;
+    for (auto* r : dirty_) {
+      Entry& e = r->second;
+      if (!e.installed) continue;
+      const Set& target = target_of(e);
+      if (set_of(e.installed) == target) continue;
+      if (e.installed != last || !m) m = &moving[last = e.installed];
+      if (m->routes == 0) m->target = &target;
+      if (*m->target != target) m->mixed = true;
+      ++m->routes;
+    }
   }
   std::unordered_set<NexthopId> replaced;
+  std::unordered_set<NexthopId> held;
+  std::unordered_map<NexthopId, Hold> holding;
   for (const auto& [gid, m] : moving) {
     const Set old_set = group_sets_[gid];
     const Set& target = *m.target;
-    if (m.mixed || target.empty() || m.routes != groups_[old_set].refs || groups_.count(target)) continue;
+    if (m.mixed || target.empty() || groups_.count(target)) continue;
     if (old_set.front().gateway.family() != target.front().gateway.family()) continue;  // the group type could differ
-    replace_in_place(gid, target);
-    replaced.insert(gid);
+    if (m.routes == groups_[old_set].refs) {
+      replace_in_place(gid, target);
+      replaced.insert(gid);
+      continue;
+    }
+    // A large share of the group moves to one new set, but not all of it yet: a peer
+    // withdrawing its routes over many UPDATEs. While the share grows, its routes wait, so
+    // that the move can end as one group replace instead of a write per route.
+    auto was = holding_.find(gid);
+    const Hold before = was == holding_.end() ? Hold{} : was->second;
+    if (hold && m.routes >= kHoldMin && m.routes > before.routes && before.flushes < kMaxHoldFlushes) {
+      holding[gid] = {m.routes, before.flushes + 1};
+      held.insert(gid);
+    }
   }
+  holding_ = std::move(holding);  // a move that stopped growing (or finished) is written now
 
+  // The held routes stay dirty for the next flush; those whose group was just replaced are done
+  // (no need to order them for the kernel); the others are written now.
+  std::vector<Routes::value_type*> waiting;
+  if (!held.empty() || !replaced.empty()) {
+    std::vector<Routes::value_type*> now;
+    SetOf set_of{group_sets_};
+    for (auto* r : dirty_) {
+      Entry& e = r->second;
+      if (e.installed && replaced.count(e.installed) && set_of(e.installed) == target_of(e)) {
+        e.dirty = false;
+      } else if (e.installed && held.count(e.installed) && set_of(e.installed) != target_of(e)) {
+        waiting.push_back(r);
+      } else {
+        now.push_back(r);
+      }
+    }
+    dirty_.swap(now);
+  }
   if (dirty_.size() >= kSpreadOrderMin) spread_order(dirty_);
   // Each changed prefix to its set's group (made when new), or out of the kernel.
   std::map<NexthopId, Group*> group_of_id;
+  SetOf set_of{group_sets_};
   for (auto* r : dirty_) {
     Entry& e = r->second;
-    e.dirty = false;
     const Set& target = target_of(e);
-    const bool unchanged = e.installed && (replaced.count(e.installed) || group_sets_[e.installed] == target);
+    e.dirty = false;
+    const bool unchanged = e.installed && (replaced.count(e.installed) || set_of(e.installed) == target);
     if (!unchanged) {
       if (e.installed) {
-        --groups_[group_sets_[e.installed]].refs;
+        --groups_[set_of(e.installed)].refs;
         set_installed(e, 0);
         if (target.empty()) emit({Op::DeleteRoute, 0, {}, {}, r->first});
       }
@@ -416,7 +471,7 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait) {
       routes_.erase(gone);
     }
   }
-  dirty_.clear();
+  dirty_ = std::move(waiting);
 
   // Garbage: groups no route uses, then nexthops no group uses.
   for (auto it = groups_.begin(); it != groups_.end();) {

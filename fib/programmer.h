@@ -74,16 +74,21 @@ class Programmer {
   // Room for this many more routes, so that a large batch does not rehash as it goes.
   void reserve_more(size_t n) { routes_.reserve(routes_.size() + n); }
   // The desired next hops of a prefix; empty removes it. Changes coalesce until flush().
-  void update(const Prefix& prefix, std::vector<IpAddress> next_hops);
+  void update(const Prefix& prefix, const std::vector<IpAddress>& next_hops);
   // Sends the ops for everything changed since the last flush (in chunks, in order: objects,
   // routes, then garbage); returns how many. With `record`, also appends each op there.
   // Without `wait`, returns once the last chunk is handed to the kernel (async acks): failures
-  // then count at a later flush or settle().
-  size_t flush(std::vector<Op>* record, bool wait = true);
+  // then count at a later flush or settle(). With `hold`, a large partial move of a group may
+  // wait for its rest (see holding()).
+  size_t flush(std::vector<Op>* record, bool wait = true, bool hold = false);
   // Waits for what was handed to the kernel and counts its failures. Returns whether any failed.
   bool settle();
   // Something handed to the kernel is not carried out yet.
   bool writing() { return kernel_.busy(); }
+  // Routes held back by the last flush: a large share of a group moving to one new set, still
+  // growing (a peer withdrawing all its routes over many UPDATEs). Flush again soon: they are
+  // written as one group replace once the move is complete, or one by one once it stops growing.
+  bool holding() const { return !holding_.empty(); }
   std::vector<Op> flush() {
     std::vector<Op> ops;
     flush(&ops);
@@ -136,6 +141,10 @@ class Programmer {
     bool adopted = false;  // installed by a previous run, not yet confirmed
   };
   using Routes = std::unordered_map<Prefix, Entry>;
+  struct Hold {
+    size_t routes = 0;     // moving at the last flush
+    uint32_t flushes = 0;  // flushes held so far
+  };
 
   std::optional<int> resolve(const IpAddress& gateway) const;
   const Set& target_of(Entry& e);
@@ -164,7 +173,8 @@ class Programmer {
   HopLists hop_lists_;
   HopLists::value_type* last_hops_ = nullptr;  // consecutive updates usually share a list
   Routes routes_;
-  std::vector<Routes::value_type*> dirty_;  // node pointers are stable in an unordered_map
+  std::vector<Routes::value_type*> dirty_;       // node pointers are stable in an unordered_map
+  std::unordered_map<NexthopId, Hold> holding_;  // groups whose moving routes wait
   std::map<NexthopKey, Nexthop> nexthops_;
   std::map<Set, Group> groups_;
   std::map<NexthopId, Set> group_sets_;

@@ -9,6 +9,9 @@
 #include <utility>
 
 namespace ridgeline::fib {
+namespace {
+constexpr std::chrono::milliseconds kHoldRecheck{50};
+}  // namespace
 
 FibWriter::FibWriter(Kernel& kernel, LinkSource* links, ProgrammerOptions programmer, WriterOptions options,
                      std::string mode)
@@ -107,9 +110,9 @@ bool FibWriter::call(std::function<void(const Programmer&)> fn, std::chrono::mil
   return ready.wait_for(timeout) == std::future_status::ready;
 }
 
-double FibWriter::timed_flush(bool wait) {
+double FibWriter::timed_flush(bool wait, bool hold) {
   const auto start = Clock::now();
-  const size_t ops = programmer_.flush(nullptr, wait);
+  const size_t ops = programmer_.flush(nullptr, wait, hold);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   spdlog::debug("fib: flush: {} kernel operations {} in {:.1f} ms", ops, wait ? "written" : "handed over",
                 seconds * 1000);
@@ -161,7 +164,7 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
   for (const auto& batch : batches) incoming += batch.size();
   if (incoming > 1024) programmer_.reserve_more(incoming);
   for (auto& batch : batches) {
-    for (auto& change : batch) programmer_.update(change.prefix, std::move(change.next_hops));
+    for (auto& change : batch) programmer_.update(change.prefix, change.next_hops);
     counters_.changes += batch.size();
     taken_ += batch.size();
     if (!flush_due_) flush_due_ = now + options_.coalesce_window;
@@ -191,10 +194,12 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
 
   if (flush_due_ && now >= *flush_due_) {
     // Async acks: the kernel works through the last chunks while the next changes are taken.
-    timed_flush(false);
+    timed_flush(/*wait=*/false, /*hold=*/true);
     written_ = taken_;
     flush_due_.reset();
     settling_ = true;
+    // Routes held for a group replace: look again once more of the move may have come.
+    if (programmer_.holding()) flush_due_ = now + std::max(options_.coalesce_window, kHoldRecheck);
   }
   if (settling_ && !programmer_.writing()) {
     programmer_.settle();
@@ -283,7 +288,7 @@ void FibWriter::stop(bool keep_routes) {
     batches.swap(queue_);
   }
   for (auto& batch : batches) {
-    for (auto& change : batch) programmer_.update(change.prefix, std::move(change.next_hops));
+    for (auto& change : batch) programmer_.update(change.prefix, change.next_hops);
   }
   if (keep_routes) {
     programmer_.flush();

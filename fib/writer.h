@@ -76,8 +76,8 @@ class FibWriter {
   // The logic: does what is due at `now` and returns when it next has something to do.
   Clock::time_point step(Clock::time_point now, bool links_readable);
   // Writes what is pending and times it; returns the seconds it took (without `wait`: to hand
-  // the last chunk to the kernel).
-  double timed_flush(bool wait = true);
+  // the last chunk to the kernel). `hold`: see Programmer::holding().
+  double timed_flush(bool wait = true, bool hold = false);
   Programmer& programmer() { return programmer_; }
 
  private:

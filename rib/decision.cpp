@@ -81,7 +81,19 @@ bool multipath_compatible(const Candidate& best, const Candidate& other, const D
 
 Selection select(std::span<const Candidate> candidates, const DecisionOptions& options) {
   Selection result;
+  select(candidates, options, result);
+  return result;
+}
+
+void select(std::span<const Candidate> candidates, const DecisionOptions& options, Selection& result) {
+  result.best.reset();
+  result.multipath.clear();
   result.lost_at.assign(candidates.size(), DecisionStep::Identical);
+  // Scratch kept between calls: the RIB decides millions of prefixes in a row.
+  thread_local std::vector<std::pair<uint32_t, size_t>> group_best;  // neighbor AS -> best index so far
+  thread_local std::vector<size_t> equal;
+  group_best.clear();
+  equal.clear();
 
   // MED comparisons are not transitive across neighbor ASes, so a plain sort would make the
   // winner depend on arrival order. As with FRR's deterministic-med: pick the best of each
@@ -91,7 +103,6 @@ Selection select(std::span<const Candidate> candidates, const DecisionOptions& o
     return c.order < 0 || (c.order == 0 && x < y);
   };
   auto group_of = [&](size_t i) { return options.always_compare_med ? 0 : candidates[i].neighbor_as; };
-  std::vector<std::pair<uint32_t, size_t>> group_best;  // neighbor AS -> best index so far
   for (size_t i = 0; i < candidates.size(); ++i) {
     if (!candidates[i].eligible) continue;
     auto it = std::find_if(group_best.begin(), group_best.end(), [&](const auto& g) { return g.first == group_of(i); });
@@ -103,7 +114,7 @@ Selection select(std::span<const Candidate> candidates, const DecisionOptions& o
   }
   if (group_best.empty()) {
     for (auto& step : result.lost_at) step = DecisionStep::Eligibility;
-    return result;
+    return;
   }
   size_t best = group_best.front().second;
   for (const auto& g : group_best) {
@@ -115,7 +126,6 @@ Selection select(std::span<const Candidate> candidates, const DecisionOptions& o
   // Equal-cost paths are tied with the best, and with their group's winner, through every step
   // before the router id: a path that lost on MED inside its group is not equal-cost.
   const Candidate& b = candidates[best];
-  std::vector<size_t> equal;
   for (size_t i = 0; i < candidates.size(); ++i) {
     if (i == best) continue;
     const Comparison vs_best = compare(b, candidates[i], options);
@@ -144,7 +154,6 @@ Selection select(std::span<const Candidate> candidates, const DecisionOptions& o
     if (result.multipath.size() >= limit) break;
     result.multipath.push_back(i);
   }
-  return result;
 }
 
 }  // namespace ridgeline::rib

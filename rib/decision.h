@@ -72,5 +72,7 @@ struct Selection {
 // Picks the best path and the multipath set. The result does not depend on the order of
 // `candidates` except for indices (ties at DecisionStep::Identical break by index).
 Selection select(std::span<const Candidate> candidates, const DecisionOptions& options);
+// The same into `out`, reusing its storage.
+void select(std::span<const Candidate> candidates, const DecisionOptions& options, Selection& out);
 
 }  // namespace ridgeline::rib

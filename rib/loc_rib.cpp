@@ -67,28 +67,29 @@ void PathList::erase_at(size_t i) {
 
 // --- HopSets ---
 
-HopSets::Ref HopSets::acquire(Set set) {
+HopSets::Ref HopSets::acquire(const Set& set) {
   if (set.empty()) return nullptr;
   if (last_ && last_->first == set) {
-    ++last_->second;
+    ++last_->second.refs;
     return last_;
   }
-  auto it = sets_.try_emplace(std::move(set), 0).first;
-  ++it->second;
+  auto [it, added] = sets_.try_emplace(set);
+  if (added) it->second.shared = std::make_shared<const Set>(it->first);
+  ++it->second.refs;
   return last_ = &*it;
 }
 
 HopSets::Ref HopSets::acquire_one(const IpAddress& hop) {
   if (last_ && last_->first.size() == 1 && last_->first[0] == hop) {
-    ++last_->second;
+    ++last_->second.refs;
     return last_;
   }
-  return acquire(Set{hop});
+  return acquire(Set{hop});  // a miss: rare
 }
 
 void HopSets::release(Ref ref) {
   if (!ref) return;
-  if (--ref->second > 0) return;
+  if (--ref->second.refs > 0) return;
   if (ref == last_) last_ = nullptr;
   sets_.erase(ref->first);
 }
@@ -96,6 +97,10 @@ void HopSets::release(Ref ref) {
 const HopSets::Set& HopSets::get(Ref ref) {
   static const Set kNone;
   return ref ? ref->first : kNone;
+}
+
+NextHops HopSets::shared(Ref ref) {
+  return ref ? NextHops(ref->second.shared) : NextHops();
 }
 
 // --- LocRib ---
@@ -280,15 +285,16 @@ void LocRib::decide(RibEntry& entry) {
     entry.best_index = RibEntry::kNone;
     entry.hops = nullptr;
   } else {
-    const Selection s = selection(entry);
+    select(candidates(entry), options_[index(entry.prefix.family())], selection_);
+    const Selection& s = selection_;
     entry.best_index = s.best ? static_cast<uint32_t>(*s.best) : RibEntry::kNone;
-    std::vector<IpAddress> hops;
+    hops_.clear();
     for (size_t i : s.multipath) {
-      if (entry.paths[i].peer != kLocalPeer) hops.push_back(entry.paths[i].next_hop);
+      if (entry.paths[i].peer != kLocalPeer) hops_.push_back(entry.paths[i].next_hop);
     }
-    std::sort(hops.begin(), hops.end());
-    hops.erase(std::unique(hops.begin(), hops.end()), hops.end());
-    entry.hops = hop_sets_.acquire(std::move(hops));
+    std::sort(hops_.begin(), hops_.end());
+    hops_.erase(std::unique(hops_.begin(), hops_.end()), hops_.end());
+    entry.hops = hop_sets_.acquire(hops_);
   }
   hop_sets_.release(old);
 }
@@ -311,7 +317,7 @@ RibChanges LocRib::drain(int64_t now) {
     hop_sets_.release(old_hops);
     const bool best_changed = entry.best_touched || entry.best_index != old_best;
     entry.best_touched = false;
-    if (hops_changed) changes.fib.push_back({entry.prefix, HopSets::get(entry.hops)});
+    if (hops_changed) changes.fib.push_back({entry.prefix, HopSets::shared(entry.hops)});
     if (best_changed) changes.best_changed.push_back(entry.prefix);
     if (hops_changed || best_changed) entry.changed_at = now;
     if (entry.paths.empty()) empty.push_back(i);

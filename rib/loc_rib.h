@@ -87,18 +87,23 @@ class PathList {
 class HopSets {
  public:
   using Set = std::vector<IpAddress>;
-  using Ref = std::pair<const Set, uint32_t>*;
-  Ref acquire(Set set);
+  struct Use {
+    uint32_t refs = 0;
+    std::shared_ptr<const Set> shared;  // what RouteChanges carry, made once per set
+  };
+  using Ref = std::pair<const Set, Use>*;
+  Ref acquire(const Set& set);
   Ref acquire_one(const IpAddress& hop);  // {hop}, without building a vector on a hit
   void hold(Ref ref) {
-    if (ref) ++ref->second;
+    if (ref) ++ref->second.refs;
   }
   void release(Ref ref);
   static const Set& get(Ref ref);
+  static NextHops shared(Ref ref);
   size_t size() const { return sets_.size(); }
 
  private:
-  std::map<Set, uint32_t> sets_;
+  std::map<Set, Use> sets_;
   Ref last_ = nullptr;  // consecutive routes usually share one
 };
 
@@ -183,6 +188,8 @@ class LocRib {
   HopSets hop_sets_;
   std::vector<Table::Index> dirty_;
   mutable std::vector<Candidate> scratch_;
+  Selection selection_;          // decide()'s, reused
+  std::vector<IpAddress> hops_;  // decide()'s, reused
 };
 
 }  // namespace ridgeline::rib

@@ -95,6 +95,53 @@ TEST_F(ProgrammerTest, PartialMovesSplitTheGroupInsteadOfReplacingIt) {
   EXPECT_EQ(kernel_hops("10.0.1.101/32"), (std::vector<std::string>{"10.0.1.11"}));
 }
 
+TEST_F(ProgrammerTest, APeerWithdrawingOverManyFlushesEndsAsOneGroupReplace) {
+  auto route = [](int i) { return Prefix(IpAddress::v4(0x0a020000u + i), 32); };
+  for (int i = 0; i < 5000; ++i) fib.update(route(i), nodes({"10.0.1.11", "10.0.1.12"}));
+  fib.flush();
+  const NexthopId shared = *fib.installed(route(0));
+  std::vector<Op> ops;
+  for (int batch = 0; batch < 5; ++batch) {  // 1000 routes leave 10.0.1.12 per flush
+    for (int i = batch * 1000; i < (batch + 1) * 1000; ++i) fib.update(route(i), nodes({"10.0.1.11"}));
+    fib.flush(&ops, true, /*hold=*/true);
+    if (batch < 4) {
+      EXPECT_TRUE(fib.holding()) << batch;
+    }
+  }
+  EXPECT_FALSE(fib.holding());
+  EXPECT_EQ(count(ops, Op::ReplaceRoute), 0u);  // not one route written
+  EXPECT_EQ(count(ops, Op::ReplaceGroup), 1u);
+  EXPECT_EQ(*fib.installed(route(4999)), shared);
+  EXPECT_EQ(kernel_hops("10.2.19.135/32"), std::vector<std::string>{"10.0.1.11"});  // route 4999
+}
+
+TEST_F(ProgrammerTest, AHeldMoveThatStopsGrowingIsWrittenRouteByRoute) {
+  auto route = [](int i) { return Prefix(IpAddress::v4(0x0a020000u + i), 32); };
+  for (int i = 0; i < 5000; ++i) fib.update(route(i), nodes({"10.0.1.11", "10.0.1.12"}));
+  fib.flush();
+  for (int i = 0; i < 2000; ++i) fib.update(route(i), nodes({"10.0.1.11"}));
+  fib.flush(nullptr, true, /*hold=*/true);
+  EXPECT_TRUE(fib.holding());
+  EXPECT_EQ(kernel_hops("10.2.0.0/32"), (std::vector<std::string>{"10.0.1.11", "10.0.1.12"}));  // still
+  std::vector<Op> ops;
+  fib.flush(&ops, true, /*hold=*/true);  // nothing more came: the move is what it is
+  EXPECT_FALSE(fib.holding());
+  EXPECT_EQ(count(ops, Op::ReplaceRoute), 2000u);
+  EXPECT_EQ(count(ops, Op::ReplaceGroup), 0u);
+  EXPECT_EQ(kernel_hops("10.2.0.0/32"), std::vector<std::string>{"10.0.1.11"});
+  EXPECT_EQ(kernel_hops("10.2.19.135/32"), (std::vector<std::string>{"10.0.1.11", "10.0.1.12"}));
+}
+
+TEST_F(ProgrammerTest, SmallMovesAreNeverHeld) {
+  for (int i = 0; i < 5000; ++i)
+    fib.update(Prefix(IpAddress::v4(0x0a020000u + i), 32), nodes({"10.0.1.11", "10.0.1.12"}));
+  fib.flush();
+  fib.update(pfx("10.2.0.7/32"), nodes({"10.0.1.11"}));  // one service leaves a node
+  fib.flush(nullptr, true, /*hold=*/true);
+  EXPECT_FALSE(fib.holding());
+  EXPECT_EQ(kernel_hops("10.2.0.7/32"), std::vector<std::string>{"10.0.1.11"});
+}
+
 TEST_F(ProgrammerTest, MovingToAnExistingSetReusesItsGroup) {
   fib.update(pfx("10.0.1.100/32"), nodes({"10.0.1.11", "10.0.1.12"}));
   fib.update(pfx("10.0.1.101/32"), nodes({"10.0.1.11"}));
