@@ -51,12 +51,14 @@ size_t hash_value(const bgp::PathAttributes& a) {
 
 AttrRef AttributeStore::intern(const bgp::PathAttributes& attrs) {
   if (auto it = sets_.find(&attrs); it != sets_.end()) return *it;
-  return *sets_.insert(std::make_shared<const bgp::PathAttributes>(attrs)).first;
+  const size_t h = hash_value(attrs);
+  return *sets_.insert(AttrRef(new AttrRef::Node{attrs, h})).first;
 }
 
 AttrRef AttributeStore::intern(bgp::PathAttributes&& attrs) {
   if (auto it = sets_.find(&attrs); it != sets_.end()) return *it;
-  return *sets_.insert(std::make_shared<const bgp::PathAttributes>(std::move(attrs))).first;
+  const size_t h = hash_value(attrs);
+  return *sets_.insert(AttrRef(new AttrRef::Node{std::move(attrs), h})).first;
 }
 
 size_t AttributeStore::collect() {

@@ -17,6 +17,7 @@
 #include "common/route_change.h"
 #include "rib/attributes.h"
 #include "rib/decision.h"
+#include "rib/hop_address.h"
 
 namespace ridgeline::rib {
 
@@ -33,7 +34,7 @@ struct Path {
   PeerId peer = kLocalPeer;
   uint32_t path_id = 0;  // RFC 7911; 0 without add-path
   AttrRef attrs;
-  IpAddress next_hop;    // the forwarding next hop (NEXT_HOP or the MP_REACH global address)
+  HopAddress next_hop;   // the forwarding next hop (NEXT_HOP or the MP_REACH global address)
   bool stale = false;    // RFC 4724: kept from a restarting peer until End-of-RIB
   bool eligible = true;  // false: next hop not reachable or martian
 

@@ -842,7 +842,7 @@ std::optional<PathAttributes> Peer::export_attributes(const Prefix& prefix, cons
   if (!a.as_path) a.as_path = AsPath{};
   // Next hop: ours toward eBGP, with next-hop-self, and for routes we originate.
   const bool self = to_ebgp || af.next_hop_self || best.peer == rib::kLocalPeer;
-  const IpAddress nh = self ? local : best.next_hop;
+  const IpAddress nh = self ? local : best.next_hop.address();
   if (prefix.family() == Family::V4) {
     if (!nh.is_v4()) return std::nullopt;  // no IPv4 next hop on this session
     a.next_hop = nh;
@@ -902,7 +902,7 @@ void Peer::flush_advertisements(config::Afi afi, std::vector<std::pair<Prefix, r
                                 std::vector<Prefix>& withdraw) {
   const AfiSafi w = wire_af(afi);
   if (!withdraw.empty()) {
-    for (const auto& m : speaker_.encoded_update(w, ectx_, nullptr, withdraw)) send(m, conn_);
+    for (const auto& m : speaker_.encoded_update(w, ectx_, rib::AttrRef{}, withdraw)) send(m, conn_);
   }
   // Group by attribute set so one UPDATE carries every prefix that shares it; peers that export
   // the same thing share the encoding (update groups).
