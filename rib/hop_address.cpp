@@ -17,8 +17,8 @@ struct Pool {
 };
 
 Pool& pool() {
-  static Pool p;
-  return p;
+  static Pool* p = new Pool;  // never destroyed: a handle released at exit still finds it
+  return *p;
 }
 
 }  // namespace
