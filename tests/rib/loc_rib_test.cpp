@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+#include <tuple>
 
 namespace ridgeline::rib {
 namespace {
@@ -318,6 +322,86 @@ TEST_F(LocRibTest, ManyPathsForOnePrefix) {
   rib.withdraw(pfx("10.0.1.5/32"), 300, 0);
   rib.drain();
   EXPECT_EQ(rib.find(pfx("10.0.1.5/32"))->best()->peer, 299u);
+}
+
+// Random announcements, withdrawals and peer downs against a plain model (a vector of paths
+// per prefix, decided from scratch with select()): after every drain the FIB changes and the
+// best-path changes are exactly what the model says changed.
+TEST_F(LocRibTest, RandomOperationsMatchAPlainModel) {
+  struct ModelPath {
+    PeerId peer;
+    AttrRef attrs;
+    IpAddress next_hop;
+  };
+  std::map<Prefix, std::vector<ModelPath>> model;
+  struct Decided {
+    std::vector<IpAddress> hops;
+    std::optional<std::tuple<PeerId, const bgp::PathAttributes*, IpAddress>> best;
+  };
+  std::map<Prefix, Decided> last;  // what the model decided at the previous drain
+  DecisionOptions o;
+  o.maximum_paths_ebgp = 64;
+  o.multipath_relax = true;
+  auto decide = [&](const std::vector<ModelPath>& paths) {
+    std::vector<Candidate> cs;
+    for (const auto& p : paths) cs.push_back(make_candidate(*p.attrs, true, 0x0a000000u + p.peer, node(p.peer)));
+    const Selection sel = select(cs, o);
+    Decided d;
+    for (size_t i : sel.multipath) d.hops.push_back(paths[i].next_hop);
+    std::sort(d.hops.begin(), d.hops.end());
+    d.hops.erase(std::unique(d.hops.begin(), d.hops.end()), d.hops.end());
+    if (sel.best) d.best = {paths[*sel.best].peer, paths[*sel.best].attrs.get(), paths[*sel.best].next_hop};
+    return d;
+  };
+  std::mt19937 rng(7);
+  for (int round = 0; round < 300; ++round) {
+    for (int op = 0; op < 20; ++op) {
+      const Prefix p(IpAddress::v4(0x0a630000u + rng() % 40), 32);
+      const PeerId peer = 1 + rng() % 4;
+      auto& paths = model[p];
+      auto it = std::find_if(paths.begin(), paths.end(), [&](const ModelPath& m) { return m.peer == peer; });
+      const int what = rng() % 10;
+      if (what < 6) {  // announce, with one of three local-prefs
+        ModelPath m{peer, store.intern(node_attrs(64500 + peer, 100 + 50 * (rng() % 3))), node(peer)};
+        rib.update(p, Path{peer, 0, m.attrs, m.next_hop});
+        if (it != paths.end()) {
+          *it = m;
+        } else {
+          paths.push_back(m);
+        }
+      } else if (what < 9) {
+        EXPECT_EQ(rib.withdraw(p, peer, 0), it != paths.end());
+        if (it != paths.end()) paths.erase(it);
+      } else if (rng() % 8 == 0) {
+        rib.withdraw_peer(peer);
+        for (auto& [q, ps] : model) std::erase_if(ps, [&](const ModelPath& m) { return m.peer == peer; });
+      }
+    }
+    const RibChanges changes = rib.drain();
+    std::map<Prefix, std::vector<IpAddress>> fib_got;
+    for (const auto& c : changes.fib) fib_got[c.prefix] = c.next_hops;
+    std::set<Prefix> best_got(changes.best_changed.begin(), changes.best_changed.end());
+    for (auto& [p, paths] : model) {
+      const Decided now = decide(paths);
+      const Decided& before = last[p];
+      if (now.hops != before.hops) {
+        ASSERT_TRUE(fib_got.count(p)) << round << " " << p.to_string();
+        EXPECT_EQ(fib_got[p], now.hops) << round << " " << p.to_string();
+      } else {
+        EXPECT_FALSE(fib_got.count(p)) << round << " " << p.to_string();
+      }
+      // A best path that went and came back within one batch may be reported: allowed.
+      if (now.best != before.best) {
+        EXPECT_TRUE(best_got.count(p)) << round << " " << p.to_string();
+      }
+      const RibEntry* e = rib.find(p);
+      ASSERT_EQ(e != nullptr, !paths.empty()) << round << " " << p.to_string();
+      if (e) {
+        EXPECT_EQ(e->fib_next_hops(), now.hops);
+      }
+      last[p] = now;
+    }
+  }
 }
 
 }  // namespace
