@@ -548,6 +548,11 @@ def machine():
     return f"{os.cpu_count()} vCPU {cpu}, {int(mem) // 1024 // 1024} GiB, kernel {os.uname().release}"
 
 
+def commit():
+    r = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"], capture_output=True, text=True)
+    return r.stdout.strip() or "unknown"
+
+
 def versions():
     def first(argv):
         r = subprocess.run(argv, capture_output=True, text=True)
@@ -564,13 +569,15 @@ def main():
                     help="kernel: the floor (fib_probe floor in the same lab), install workloads only")
     ap.add_argument("--scale", type=float, default=1.0, help="route counts times this (a quick look)")
     ap.add_argument("--write", action="store_true", help="append the report to bench/RESULTS.md")
+    ap.add_argument("--check", action="store_true", help="exit 1 if any run failed (the CI smoke run)")
     args = ap.parse_args()
     impls = args.impls.split(",")
     report = [f"## {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
-              "", f"- machine: {machine()}", f"- versions: {versions()}",
+              "", f"- machine: {machine()}", f"- versions: {versions()}", f"- commit: {commit()}",
               f"- command: `sudo bench/compare.py --runs {args.runs} --workloads {args.workloads} "
               f"--impls {args.impls}{f' --scale {args.scale}' if args.scale != 1 else ''}`", ""]
     print("\n".join(report), flush=True)
+    failed = 0
     for workload in args.workloads.split(","):
         results = {i: [] for i in impls}
         for run in range(args.runs):
@@ -581,6 +588,7 @@ def main():
                     r = run_once(impl, workload, args.scale)
                 except Exception as e:  # noqa: BLE001 - a failed run is reported, the others go on
                     r = {"error": str(e).splitlines()[0][:200]}
+                    failed += 1
                 results[impl].append(r)
                 print(f"{workload} run {run + 1} {impl}: {r}", flush=True)
         key = "event_s" if WORKLOADS[workload].get("event") else "install_s"
@@ -607,6 +615,9 @@ def main():
             with open(os.path.join(ROOT, "bench", "RESULTS.md"), "a") as f:
                 f.write("\n".join(report) + "\n")
             report = []
+    if args.check and failed:
+        print(f"{failed} runs failed", flush=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
