@@ -44,18 +44,18 @@ namespace {
 // anything with IPv6 in it takes std::sort.
 template <typename Ptr>
 void spread_order(std::vector<Ptr>& items) {
-  const bool all_v4 = std::all_of(items.begin(), items.end(), [](Ptr r) { return r->first.family() == Family::V4; });
+  const bool all_v4 = std::all_of(items.begin(), items.end(), [](Ptr r) { return r->prefix.family() == Family::V4; });
   if (!all_v4) {
     std::vector<std::pair<std::pair<uint64_t, uint64_t>, Ptr>> keyed;
     keyed.reserve(items.size());
-    for (Ptr r : items) keyed.emplace_back(spread_key(r->first), r);
+    for (Ptr r : items) keyed.emplace_back(spread_key(r->prefix), r);
     std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (size_t i = 0; i < keyed.size(); ++i) items[i] = keyed[i].second;
     return;
   }
   std::vector<std::pair<uint32_t, Ptr>> a, b(items.size());
   a.reserve(items.size());
-  for (Ptr r : items) a.emplace_back(static_cast<uint32_t>(spread_key(r->first).first), r);
+  for (Ptr r : items) a.emplace_back(static_cast<uint32_t>(spread_key(r->prefix).first), r);
   for (int shift = 0; shift < 32; shift += 8) {
     size_t counts[257] = {};
     for (const auto& e : a) ++counts[((e.first >> shift) & 0xff) + 1];
@@ -71,16 +71,16 @@ void spread_order(std::vector<Ptr>& items) {
 Programmer::Programmer(Kernel& kernel, ProgrammerOptions options)
     : kernel_(kernel), options_(options), next_id_(options.first_id) {}
 
-void Programmer::mark_dirty(Routes::value_type& route) {
-  if (route.second.dirty) return;
-  route.second.dirty = true;
+void Programmer::mark_dirty(Route& route) {
+  if (route.entry.dirty) return;
+  route.entry.dirty = true;
   dirty_.push_back(&route);
 }
 
 void Programmer::mark_all_dirty() {
   ++resolve_epoch_;
   for (auto& r : routes_) {
-    if (r.second.desired) mark_dirty(r);
+    if (r.entry.desired) mark_dirty(r);
   }
 }
 
@@ -107,8 +107,8 @@ void Programmer::set_connected_prefixes(const std::map<Prefix, int>& connected) 
 
 void Programmer::withdraw_all() {
   for (auto& r : routes_) {
-    set_desired(r.second, nullptr);
-    if (std::exchange(r.second.adopted, false)) --adopted_count_;
+    set_desired(r.entry, nullptr);
+    if (std::exchange(r.entry.adopted, false)) --adopted_count_;
     mark_dirty(r);
   }
 }
@@ -172,7 +172,7 @@ size_t Programmer::adopt(const KernelState& k) {
     if (route.protocol != kProtocolBgp) continue;
     auto set = group_sets_.find(route.nhid);
     if (set == group_sets_.end()) continue;
-    Entry& e = routes_[prefix];
+    Entry& e = routes_[routes_.try_emplace(prefix).first].entry;
     if (e.installed) continue;
     ++groups_[set->second].refs;
     set_installed(e, route.nhid);
@@ -185,7 +185,7 @@ size_t Programmer::adopt(const KernelState& k) {
 size_t Programmer::sweep_adopted() {
   const size_t n = adopted_count_;
   for (auto& r : routes_) {
-    if (!std::exchange(r.second.adopted, false)) continue;
+    if (!std::exchange(r.entry.adopted, false)) continue;
     mark_dirty(r);
   }
   adopted_count_ = 0;
@@ -225,15 +225,15 @@ void Programmer::update(const Prefix& prefix, const std::vector<IpAddress>& next
       last_hops_ = hops;
     }
   }
-  auto it = routes_.find(prefix);
-  if (it == routes_.end()) {
+  Route* route = routes_.find(prefix);
+  if (!route) {
     if (!hops) return;
-    it = routes_.try_emplace(prefix).first;
+    route = &routes_[routes_.try_emplace(prefix).first];
   }
-  Entry& e = it->second;
+  Entry& e = route->entry;
   if (std::exchange(e.adopted, false)) --adopted_count_;
   set_desired(e, hops);
-  mark_dirty(*it);
+  mark_dirty(*route);
 }
 
 const Programmer::Set& Programmer::target_of(Entry& e) {
@@ -384,7 +384,7 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
     NexthopId last = 0;
     Move* m = nullptr;
     for (auto* r : dirty_) {
-      Entry& e = r->second;
+      Entry& e = r->entry;
       if (!e.installed) continue;
       const Set& target = target_of(e);
       if (set_of(e.installed) == target) continue;
@@ -421,12 +421,12 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
 
   // The held routes stay dirty for the next flush; those whose group was just replaced are done
   // (no need to order them for the kernel); the others are written now.
-  std::vector<Routes::value_type*> waiting;
+  std::vector<Route*> waiting;
   if (!held.empty() || !replaced.empty()) {
-    std::vector<Routes::value_type*> now;
+    std::vector<Route*> now;
     SetOf set_of{group_sets_};
     for (auto* r : dirty_) {
-      Entry& e = r->second;
+      Entry& e = r->entry;
       if (e.installed && replaced.count(e.installed) && set_of(e.installed) == target_of(e)) {
         e.dirty = false;
       } else if (e.installed && held.count(e.installed) && set_of(e.installed) != target_of(e)) {
@@ -442,7 +442,7 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
   std::map<NexthopId, Group*> group_of_id;
   SetOf set_of{group_sets_};
   for (auto* r : dirty_) {
-    Entry& e = r->second;
+    Entry& e = r->entry;
     const Set& target = target_of(e);
     e.dirty = false;
     const bool unchanged = e.installed && (replaced.count(e.installed) || set_of(e.installed) == target);
@@ -450,7 +450,7 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
       if (e.installed) {
         --groups_[set_of(e.installed)].refs;
         set_installed(e, 0);
-        if (target.empty()) emit({Op::DeleteRoute, 0, {}, {}, r->first});
+        if (target.empty()) emit({Op::DeleteRoute, 0, {}, {}, r->prefix});
       }
       if (!target.empty()) {
         HopList& h = e.desired->second;
@@ -463,15 +463,21 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
         if (added) g->second = &groups_.at(target);
         ++g->second->refs;
         set_installed(e, h.group);
-        emit({Op::ReplaceRoute, h.group, {}, {}, r->first});
+        emit({Op::ReplaceRoute, h.group, {}, {}, r->prefix});
       }
     }
-    if (!e.desired && !e.installed && !e.adopted) {
-      const Prefix gone = r->first;
-      routes_.erase(gone);
-    }
+    if (!e.desired && !e.installed && !e.adopted) unused_.push_back(r->prefix);
   }
   dirty_ = std::move(waiting);
+  // Erasing moves a node (the last takes the hole): only while no held route points at one.
+  if (dirty_.empty()) {
+    for (const Prefix& p : std::exchange(unused_, {})) {
+      auto i = routes_.index_of(p);
+      if (!i) continue;
+      const Entry& e = routes_[*i].entry;
+      if (!e.desired && !e.installed && !e.adopted && !e.dirty) routes_.erase_at(*i);
+    }
+  }
 
   // Garbage: groups no route uses, then nexthops no group uses.
   for (auto it = groups_.begin(); it != groups_.end();) {
@@ -545,8 +551,8 @@ size_t Programmer::reconcile(bool retrying) {
   }
   // What is ours in the kernel but not wanted: our protocol, our id range. Others' are never touched.
   for (const auto& [p, r] : k.routes) {
-    auto ours = routes_.find(p);
-    if (r.protocol == kProtocolBgp && owned(r.nhid) && (ours == routes_.end() || !ours->second.installed)) {
+    const Route* ours = routes_.find(p);
+    if (r.protocol == kProtocolBgp && owned(r.nhid) && (!ours || !ours->entry.installed)) {
       ++drift;
       ops.push_back({Op::DeleteRoute, 0, {}, {}, p});
     }
@@ -583,9 +589,9 @@ FibStats Programmer::stats() const {
 }
 
 std::optional<NexthopId> Programmer::installed(const Prefix& prefix) const {
-  auto it = routes_.find(prefix);
-  if (it == routes_.end() || !it->second.installed) return std::nullopt;
-  return it->second.installed;
+  const Route* r = routes_.find(prefix);
+  if (!r || !r->entry.installed) return std::nullopt;
+  return r->entry.installed;
 }
 
 std::optional<NexthopId> Programmer::nexthop_id(const NexthopKey& key) const {

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/prefix_table.h"
 #include "fib/kernel.h"
 
 namespace ridgeline::fib {
@@ -140,7 +141,11 @@ class Programmer {
     bool dirty = false;
     bool adopted = false;  // installed by a previous run, not yet confirmed
   };
-  using Routes = std::unordered_map<Prefix, Entry>;
+  struct Route {
+    Prefix prefix;
+    Entry entry;
+  };
+  using Routes = PrefixTable<Route>;
   struct Hold {
     size_t routes = 0;     // moving at the last flush
     uint32_t flushes = 0;  // flushes held so far
@@ -154,7 +159,7 @@ class Programmer {
   NexthopId group_for(const Set& set);
   void release_nexthop(const NexthopKey& key);
   void mark_all_dirty();
-  void mark_dirty(Routes::value_type& route);
+  void mark_dirty(Route& route);
   void set_desired(Entry& e, HopLists::value_type* hops);
   void set_installed(Entry& e, NexthopId group);
   void emit(Op op);
@@ -173,7 +178,8 @@ class Programmer {
   HopLists hop_lists_;
   HopLists::value_type* last_hops_ = nullptr;  // consecutive updates usually share a list
   Routes routes_;
-  std::vector<Routes::value_type*> dirty_;       // node pointers are stable in an unordered_map
+  std::vector<Route*> dirty_;                    // PrefixTable nodes stay put while nodes are only added
+  std::vector<Prefix> unused_;                   // neither wanted nor installed: erased once no route is held
   std::unordered_map<NexthopId, Hold> holding_;  // groups whose moving routes wait
   std::map<NexthopKey, Nexthop> nexthops_;
   std::map<Set, Group> groups_;
