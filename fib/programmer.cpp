@@ -349,7 +349,10 @@ void Programmer::shrink_groups_without(const IpAddress& gateway) {
 }
 
 bool Programmer::settle() {
-  const size_t failed = kernel_.finish();
+  return count_failures(kernel_.finish());
+}
+
+bool Programmer::count_failures(size_t failed) {
   kernel_errors_ += failed;
   if (failed > 0) needs_repair_ = true;
   return failed > 0;
@@ -499,12 +502,7 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
     }
   }
   if (!pending_ops_.empty()) kernel_.submit(std::exchange(pending_ops_, {}));
-  if (wait) {
-    settle();
-  } else if (const size_t failed = kernel_.take_failures()) {
-    kernel_errors_ += failed;
-    needs_repair_ = true;
-  }
+  count_failures(wait ? kernel_.finish() : kernel_.take_failures());
   record_ = nullptr;
   return emitted_ - emitted_before;
 }

@@ -151,6 +151,7 @@ class Programmer {
     uint32_t flushes = 0;  // flushes held so far
   };
 
+  bool count_failures(size_t failed);  // kernel ops that failed: counted, and a repair is due
   std::optional<int> resolve(const IpAddress& gateway) const;
   const Set& target_of(Entry& e);
   NexthopId allocate();
