@@ -113,9 +113,13 @@ Verdict Policy::route_map(const std::string& name, const Prefix& prefix, PathAtt
   return Verdict::Deny;
 }
 
+bool denies_everything(const Filters& filters, bool ebgp, bool ebgp_requires_policy) {
+  return ebgp && ebgp_requires_policy && !filters.prefix_list && !filters.route_map;
+}
+
 Verdict filter_prefix(const Policy& policy, const Filters& filters, bool ebgp, bool ebgp_requires_policy,
                       const Prefix& prefix) {
-  if (ebgp && ebgp_requires_policy && !filters.prefix_list && !filters.route_map) return Verdict::Deny;
+  if (denies_everything(filters, ebgp, ebgp_requires_policy)) return Verdict::Deny;
   if (filters.prefix_list && policy.prefix_list(*filters.prefix_list, prefix) == Verdict::Deny) return Verdict::Deny;
   return Verdict::Permit;
 }

@@ -49,6 +49,8 @@ struct Filters {
 // neighbor with neither denies everything when `bgp ebgp-requires-policy` is on (RFC 8212 §3).
 Verdict apply_filters(const Policy& policy, const Filters& filters, bool ebgp, bool ebgp_requires_policy,
                       const Prefix& prefix, PathAttributes& attrs);
+// RFC 8212 §3: an eBGP neighbor with no policy at all while `bgp ebgp-requires-policy` is on.
+bool denies_everything(const Filters& filters, bool ebgp, bool ebgp_requires_policy);
 // The part of apply_filters that looks at the prefix alone (all of it when there is no
 // route-map: then the attributes pass unchanged).
 Verdict filter_prefix(const Policy& policy, const Filters& filters, bool ebgp, bool ebgp_requires_policy,

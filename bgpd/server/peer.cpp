@@ -871,7 +871,7 @@ void Peer::advertise(const std::vector<Prefix>& prefixes) {
   auto idle = [&](config::Afi afi) {
     const PeerAfSettings* af = settings_.af_settings(afi);
     return !af_negotiated(afi) ||
-           (af && to_ebgp && requires_policy && !af->out.prefix_list && !af->out.route_map && adj_out_[afi].empty());
+           (af && policy::denies_everything(af->out, to_ebgp, requires_policy) && adj_out_[afi].empty());
   };
   const bool idle_v4 = idle(config::Afi::Ipv4Unicast), idle_v6 = idle(config::Afi::Ipv6Unicast);
   if (idle_v4 && idle_v6) return;
