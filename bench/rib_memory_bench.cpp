@@ -1,6 +1,7 @@
 // Loc-RIB memory and speed per route: 1M /32 from one peer (one attribute set, as MetalLB sends
 // them), then the same prefixes from 3 more peers (4-way ECMP). Memory is the heap in use
-// (glibc mallinfo2) after minus before, divided by the routes or the extra paths; goal (issue 9):
+// (glibc mallinfo2) plus the slabs the path pool maps itself, after minus before, divided by the routes or the extra
+// paths; goal (issue 9):
 // <= 80 B per route from one peer, <= 24 B per extra path.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
@@ -49,12 +50,12 @@ void BM_LocRib_Install(benchmark::State& state) {
         benchmark::DoNotOptimize(rib.drain().fib.size());
         if (p == 1) {
           state.PauseTiming();
-          one_peer = heap_in_use();
+          one_peer = heap_in_use() + rib.path_pool_bytes();
           state.ResumeTiming();
         }
       }
       state.PauseTiming();
-      const size_t all = heap_in_use();
+      const size_t all = heap_in_use() + rib.path_pool_bytes();
       per_route = double(one_peer - before) / double(routes);
       if (peers > 1) per_extra_path = double(all - one_peer) / double(routes * (peers - 1));
     }

@@ -6,65 +6,6 @@
 
 namespace ridgeline::rib {
 
-// --- PathList ---
-
-void PathList::take(PathList& o) {
-  size_ = o.size_;
-  capacity_ = o.capacity_;
-  if (capacity_ > 1) {
-    many_ = o.many_;
-  } else if (size_ == 1) {
-    new (&one_) Path(std::move(o.one_));
-    o.one_.~Path();
-  }
-  o.size_ = o.capacity_ = 0;
-}
-
-void PathList::destroy() {
-  if (capacity_ > 1) {
-    std::destroy_n(many_, size_);
-    ::operator delete(many_);
-  } else if (size_ == 1) {
-    one_.~Path();
-  }
-  size_ = capacity_ = 0;
-}
-
-void PathList::push_back(Path p) {
-  if (size_ == 0 && capacity_ <= 1) {
-    new (&one_) Path(std::move(p));
-    size_ = capacity_ = 1;
-    return;
-  }
-  if (size_ == capacity_ || capacity_ <= 1) {
-    const uint32_t cap = std::max<uint32_t>(4, size_ * 2);
-    Path* grown = static_cast<Path*>(::operator new(sizeof(Path) * cap));
-    Path* old = data();
-    for (uint32_t i = 0; i < size_; ++i) {
-      new (&grown[i]) Path(std::move(old[i]));
-      old[i].~Path();
-    }
-    if (capacity_ > 1) ::operator delete(many_);
-    many_ = grown;
-    capacity_ = cap;
-  }
-  new (&many_[size_]) Path(std::move(p));
-  ++size_;
-}
-
-void PathList::erase_at(size_t i) {
-  Path* d = data();
-  for (size_t k = i; k + 1 < size_; ++k) d[k] = std::move(d[k + 1]);
-  d[size_ - 1].~Path();
-  --size_;
-  if (size_ == 0 && capacity_ > 1) {
-    ::operator delete(many_);
-    capacity_ = 0;
-  } else if (size_ == 0) {
-    capacity_ = 0;
-  }
-}
-
 // --- HopSets ---
 
 HopSets::Ref HopSets::acquire(const Set& set) {
@@ -164,7 +105,7 @@ bool LocRib::update(const Prefix& prefix, Path path) {
     *it = std::move(path);
   } else {
     count(path.peer, prefix, +1);
-    entry.paths.push_back(std::move(path));
+    entry.paths.push_back(std::move(path), path_pool_);
   }
   mark_dirty(i);
   return is_new;
@@ -172,7 +113,7 @@ bool LocRib::update(const Prefix& prefix, Path path) {
 
 void LocRib::erase_path(RibEntry& entry, size_t i) {
   count(entry.paths[i].peer, entry.prefix, -1);
-  entry.paths.erase_at(i);
+  entry.paths.erase_at(i, path_pool_);
   if (entry.best_index == RibEntry::kNone) return;
   if (entry.best_index == i) {
     entry.best_index = RibEntry::kNone;
@@ -299,7 +240,7 @@ void LocRib::decide(RibEntry& entry) {
   hop_sets_.release(old);
 }
 
-RibChanges LocRib::drain(int64_t now) {
+RibChanges LocRib::drain(uint32_t now) {
   RibChanges changes;
   std::vector<Table::Index> dirty;
   dirty.swap(dirty_);

@@ -18,70 +18,14 @@
 #include "rib/attributes.h"
 #include "rib/decision.h"
 #include "rib/hop_address.h"
+#include "rib/path_list.h"
 
 namespace ridgeline::rib {
-
-using PeerId = uint32_t;
-inline constexpr PeerId kLocalPeer = 0;  // routes we originate (`network`, the API)
 
 struct PeerInfo {
   IpAddress address;
   uint32_t router_id = 0;
   bool ebgp = true;
-};
-
-struct Path {
-  PeerId peer = kLocalPeer;
-  uint32_t path_id = 0;  // RFC 7911; 0 without add-path
-  AttrRef attrs;
-  HopAddress next_hop;   // the forwarding next hop (NEXT_HOP or the MP_REACH global address)
-  bool stale = false;    // RFC 4724: kept from a restarting peer until End-of-RIB
-  bool eligible = true;  // false: next hop not reachable or martian
-
-  bool same_route(const Path& o) const { return attrs == o.attrs && next_hop == o.next_hop; }
-};
-
-// A prefix's paths: the first inline, more in one heap array (most service routes have one
-// path per node, and a /32 from one node has exactly one).
-class PathList {
- public:
-  PathList() {}
-  PathList(const PathList&) = delete;
-  PathList& operator=(const PathList&) = delete;
-  PathList(PathList&& o) noexcept { take(o); }
-  PathList& operator=(PathList&& o) noexcept {
-    if (this != &o) {
-      destroy();
-      take(o);
-    }
-    return *this;
-  }
-  ~PathList() { destroy(); }
-
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  Path* data() { return capacity_ > 1 ? many_ : &one_; }
-  const Path* data() const { return capacity_ > 1 ? many_ : &one_; }
-  Path& operator[](size_t i) { return data()[i]; }
-  const Path& operator[](size_t i) const { return data()[i]; }
-  Path* begin() { return data(); }
-  Path* end() { return data() + size_; }
-  const Path* begin() const { return data(); }
-  const Path* end() const { return data() + size_; }
-
-  void push_back(Path p);
-  void erase_at(size_t i);
-
- private:
-  void take(PathList& o);
-  void destroy();
-
-  union {
-    Path one_;
-    Path* many_;
-  };
-  uint32_t size_ = 0;
-  uint32_t capacity_ = 0;  // 0 or 1: inline (one_ is live when size_ == 1)
 };
 
 // Interned forwarding next-hop sets (sorted, unique), reference-counted; the empty set is null.
@@ -115,14 +59,16 @@ struct RibEntry {
   // While clean: the best path's index. While dirty: the index of the path that was best at the
   // last decision, followed through erasures, or kNone once it changed or left.
   uint32_t best_index = kNone;
-  PathList paths;
-  HopSets::Ref hops = nullptr;  // what the kernel should hold (after the last decision)
-  int64_t changed_at = 0;       // the `now` of the drain that last changed its best path or next hops
+  [[no_unique_address]] PathList paths;  // its 4 bytes of tail padding hold changed_at
+  uint32_t changed_at = 0;               // the `now` of the drain that last changed its best path or next hops
+  HopSets::Ref hops = nullptr;           // what the kernel should hold (after the last decision)
 
   static constexpr uint32_t kNone = UINT32_MAX;
   const Path* best() const { return !dirty && best_index != kNone ? &paths[best_index] : nullptr; }
   const std::vector<IpAddress>& fib_next_hops() const { return HopSets::get(hops); }
 };
+
+static_assert(sizeof(RibEntry) == 72, "a RibEntry is 72 bytes: see bench_rib_memory");
 
 using RouteChange = ridgeline::RouteChange;
 
@@ -155,8 +101,9 @@ class LocRib {
   // Next-hop tracking: a next hop became (un)usable; every path through it is re-decided.
   size_t set_next_hop_eligible(const IpAddress& next_hop, bool eligible);
 
-  // Decides every dirty prefix; `now` (the caller's clock, any unit) stamps those that changed.
-  RibChanges drain(int64_t now = 0);
+  // Decides every dirty prefix; `now` (the caller's clock, any unit that fits 32 bits: bgpd's is
+  // in seconds) stamps those that changed.
+  RibChanges drain(uint32_t now = 0);
 
   // The full decision for an entry: best, multipath set, and where each other path lost.
   Selection selection(const RibEntry& entry) const;
@@ -167,6 +114,7 @@ class LocRib {
   // The paths a peer has in the Loc-RIB, of one family (its accepted prefixes).
   size_t path_count(PeerId peer, Family family) const;
   size_t hop_set_count() const { return hop_sets_.size(); }
+  size_t path_pool_bytes() const { return path_pool_.bytes(); }  // paths beyond each prefix's first
   template <typename F>
   void for_each(F&& f) const {
     for (const RibEntry& e : entries_) f(e.prefix, e);
@@ -185,6 +133,7 @@ class LocRib {
   DecisionOptions options_[2];  // IPv4, IPv6 (maximum-paths is per address family)
   std::unordered_map<PeerId, PeerInfo> peers_;
   std::unordered_map<PeerId, std::array<size_t, 2>> peer_paths_;
+  PathPool path_pool_;  // before entries_: their paths go first
   Table entries_;
   HopSets hop_sets_;
   std::vector<Table::Index> dirty_;

@@ -278,7 +278,7 @@ struct ApiServer::Services {
           if (p.is_host() && (!family || p.family() == *family) && (!only || p == *only)) prefixes.push_back(p);
         });
         std::sort(prefixes.begin(), prefixes.end());
-        const int64_t now = Speaker::rib_clock_ms();
+        const uint32_t now = Speaker::rib_clock_s();
         for (const Prefix& prefix : prefixes) out.push_back(service(prefix, *speaker_.loc_rib().find(prefix), now));
         return grpc::Status::OK;
       });
@@ -416,7 +416,7 @@ struct ApiServer::Services {
       return ev;
     }
 
-    v1::Service service(const Prefix& prefix, const rib::RibEntry& e, int64_t now) const {
+    v1::Service service(const Prefix& prefix, const rib::RibEntry& e, uint32_t now) const {
       v1::Service s;
       s.set_prefix(prefix.to_string());
       if (const rib::Path* best = e.best()) {
@@ -439,7 +439,7 @@ struct ApiServer::Services {
         p->set_eligible(path.eligible);
         if (path.attrs->local_pref) p->set_local_pref(*path.attrs->local_pref);
       }
-      s.set_changed_seconds_ago(std::max<int64_t>(0, (now - e.changed_at) / 1000));
+      s.set_changed_seconds_ago(now >= e.changed_at ? now - e.changed_at : 0);
       return s;
     }
 

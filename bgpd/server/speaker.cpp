@@ -134,9 +134,9 @@ std::string Speaker::bfd_state(const IpAddress& peer) const {
   return it == bfd_states_.end() ? std::string{} : it->second;
 }
 
-int64_t Speaker::rib_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+uint32_t Speaker::rib_clock_s() {
+  return static_cast<uint32_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
 }
 
 void Speaker::on_bfd(const BfdChange& c) {
@@ -528,7 +528,7 @@ void Speaker::routes_changed() {
   drain_scheduled_ = true;
   asio::post(io_, [this] {
     drain_scheduled_ = false;
-    rib::RibChanges changes = rib_.drain(rib_clock_ms());
+    rib::RibChanges changes = rib_.drain(rib_clock_s());
     if (!watchers_.empty()) {
       for (const Prefix& p : changes.best_changed) {
         const rib::RibEntry* e = rib_.find(p);

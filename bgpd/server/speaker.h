@@ -117,8 +117,8 @@ class Speaker {
   // The last BFD state bfdd reported for that address ("Up", "Down", "Init", "AdminDown"), or
   // empty when no BFD session is known.
   std::string bfd_state(const IpAddress& peer) const;
-  // The clock the Loc-RIB's change stamps (RibEntry::changed_at) are read on, in milliseconds.
-  static int64_t rib_clock_ms();
+  // The clock the Loc-RIB's change stamps (RibEntry::changed_at) are read on, in seconds.
+  static uint32_t rib_clock_s();
   void want_bfd(const Peer& peer, bool wanted);
 
   // Watchers (the API's watch streams), called on this thread: a neighbor changed state, or a

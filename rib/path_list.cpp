@@ -1,0 +1,191 @@
+#include "rib/path_list.h"
+
+#include <sys/mman.h>
+
+#include <bit>
+#include <new>
+
+namespace ridgeline::rib {
+
+// --- PathPool ---
+
+struct PathPool::Slab {
+  Slab *prev = nullptr, *next = nullptr;          // in its class's list of slabs with room
+  Slab *all_prev = nullptr, *all_next = nullptr;  // in the pool's list of every slab
+  FreeSlot* free = nullptr;
+  size_t cls = 0;
+  uint32_t slot_bytes = 0;
+  uint32_t carved = 0;  // offset of the first slot never handed out
+  uint32_t live = 0;    // slots handed out and not released
+  bool listed = false;  // in with_room
+  bool has_room() const { return free || carved + slot_bytes <= kSlabBytes; }
+};
+
+const uint32_t PathPool::kFirstSlot = (sizeof(Slab) + 15) & ~15u;  // after the header, 16-aligned
+
+uint32_t PathPool::capacity_for(uint32_t paths) {
+  return paths <= kExact ? paths : std::bit_ceil(paths);
+}
+
+size_t PathPool::class_of(uint32_t capacity) {
+  // 1..kExact, then one class per power of two above it.
+  return capacity <= kExact ? capacity - 1 : kExact - 1 + std::countr_zero(capacity / kExact);
+}
+
+PathPool::~PathPool() {
+  while (all_) retire_slab(all_);
+  for (void* place : spare_) munmap(place, kSlabBytes);
+}
+
+void* PathPool::map_aligned() {
+  // Twice the size, then the unaligned ends are unmapped.
+  void* raw = mmap(nullptr, 2 * kSlabBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) throw std::bad_alloc();
+  const auto start = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t aligned = (start + kSlabBytes - 1) & ~(uintptr_t{kSlabBytes} - 1);
+  if (aligned > start) munmap(raw, aligned - start);
+  if (const uintptr_t end = start + 2 * kSlabBytes; end > aligned + kSlabBytes) {
+    munmap(reinterpret_cast<void*>(aligned + kSlabBytes), end - aligned - kSlabBytes);
+  }
+  return reinterpret_cast<void*>(aligned);
+}
+
+PathPool::Slab* PathPool::new_slab(size_t cls, uint32_t slot_bytes) {
+  void* place = spare_.empty() ? map_aligned() : spare_.back();
+  if (!spare_.empty()) spare_.pop_back();
+  auto* slab = new (place) Slab;
+  slab->cls = cls;
+  slab->slot_bytes = slot_bytes;
+  slab->carved = kFirstSlot;
+  slab->all_next = all_;
+  if (all_) all_->all_prev = slab;
+  all_ = slab;
+  ++slab_count_;
+  return slab;
+}
+
+void PathPool::retire_slab(Slab* slab) {
+  if (slab->listed) unlink(classes_[slab->cls], slab);
+  (slab->all_prev ? slab->all_prev->all_next : all_) = slab->all_next;
+  if (slab->all_next) slab->all_next->all_prev = slab->all_prev;
+  --slab_count_;
+  slab->~Slab();
+  spare_.push_back(slab);
+  if (spare_.size() > kSpareSlabs) {
+    munmap(spare_.front(), kSlabBytes);
+    spare_.erase(spare_.begin());
+  }
+}
+
+void PathPool::link(SizeClass& sc, Slab* slab) {
+  slab->prev = nullptr;
+  slab->next = sc.with_room;
+  if (sc.with_room) sc.with_room->prev = slab;
+  sc.with_room = slab;
+  slab->listed = true;
+}
+
+void PathPool::unlink(SizeClass& sc, Slab* slab) {
+  (slab->prev ? slab->prev->next : sc.with_room) = slab->next;
+  if (slab->next) slab->next->prev = slab->prev;
+  slab->prev = slab->next = nullptr;
+  slab->listed = false;
+}
+
+Path* PathPool::allocate(uint32_t capacity) {
+  const size_t bytes = sizeof(Path) * capacity;
+  if (bytes > kSlabBytes - kFirstSlot) {
+    return static_cast<Path*>(::operator new(bytes));
+  }
+  const size_t cls = class_of(capacity);
+  if (cls >= classes_.size()) classes_.resize(cls + 1);
+  SizeClass& sc = classes_[cls];
+  Slab* slab = sc.with_room;
+  if (!slab) {
+    slab = new_slab(cls, static_cast<uint32_t>(bytes));
+    link(sc, slab);
+  }
+  void* slot;
+  if (slab->free) {
+    slot = slab->free;
+    slab->free = slab->free->next;
+  } else {
+    slot = reinterpret_cast<std::byte*>(slab) + slab->carved;
+    slab->carved += slab->slot_bytes;
+  }
+  ++slab->live;
+  if (!slab->has_room()) unlink(sc, slab);
+  return static_cast<Path*>(slot);
+}
+
+void PathPool::release(Path* slot, uint32_t capacity) {
+  const size_t bytes = sizeof(Path) * capacity;
+  if (bytes > kSlabBytes - kFirstSlot) {
+    ::operator delete(slot);
+    return;
+  }
+  auto* slab = reinterpret_cast<Slab*>(reinterpret_cast<uintptr_t>(slot) & ~(uintptr_t{kSlabBytes} - 1));
+  auto* free = reinterpret_cast<FreeSlot*>(slot);
+  free->next = slab->free;
+  slab->free = free;
+  if (--slab->live == 0) {
+    retire_slab(slab);
+  } else if (!slab->listed) {
+    link(classes_[slab->cls], slab);
+  }
+}
+
+// --- PathList ---
+
+void PathList::take(PathList& o) {
+  size_ = o.size_;
+  rest_ = o.rest_;
+  if (size_ >= 1) {
+    new (&first_) Path(std::move(o.first_));
+    o.first_.~Path();
+  }
+  o.size_ = 0;
+  o.rest_ = nullptr;
+}
+
+void PathList::destroy() {
+  if (size_ >= 1) first_.~Path();
+  if (size_ > 1) std::destroy_n(rest_, size_ - 1);
+  size_ = 0;
+  rest_ = nullptr;
+}
+
+// The rest goes from `from` paths to `to`, moving the first min(from, to) of them when the slot
+// size changes (the others are already destroyed, or not yet made).
+void PathList::move_rest(PathPool& pool, uint32_t from, uint32_t to) {
+  const uint32_t old_cap = from ? PathPool::capacity_for(from) : 0;
+  const uint32_t new_cap = to ? PathPool::capacity_for(to) : 0;
+  if (old_cap == new_cap) return;
+  Path* moved = new_cap ? pool.allocate(new_cap) : nullptr;
+  for (uint32_t i = 0; i < std::min(from, to); ++i) {
+    new (&moved[i]) Path(std::move(rest_[i]));
+    rest_[i].~Path();
+  }
+  if (old_cap) pool.release(rest_, old_cap);
+  rest_ = moved;
+}
+
+void PathList::push_back(Path p, PathPool& pool) {
+  if (size_ == 0) {
+    new (&first_) Path(std::move(p));
+    size_ = 1;
+    return;
+  }
+  move_rest(pool, size_ - 1, size_);
+  new (&rest_[size_ - 1]) Path(std::move(p));
+  ++size_;
+}
+
+void PathList::erase_at(size_t i, PathPool& pool) {
+  for (size_t k = i; k + 1 < size_; ++k) (*this)[k] = std::move((*this)[k + 1]);
+  (*this)[size_ - 1].~Path();
+  if (size_ > 1) move_rest(pool, size_ - 1, size_ - 2);
+  --size_;
+}
+
+}  // namespace ridgeline::rib

@@ -1,0 +1,154 @@
+#pragma once
+// A prefix's paths: the first inline, the others in a slot of a PathPool holding exactly that
+// many (no malloc header, no rounding up). A /32 from one node costs no allocation, and each
+// further node announcing it costs one Path (24 bytes): 4-way ECMP is 3 x 24 bytes more.
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <memory>
+#include <vector>
+
+#include "rib/attributes.h"
+#include "rib/hop_address.h"
+
+namespace ridgeline::rib {
+
+using PeerId = uint32_t;
+inline constexpr PeerId kLocalPeer = 0;  // routes we originate (`network`, the API)
+
+struct Path {
+  PeerId peer = kLocalPeer;
+  uint32_t path_id = 0;  // RFC 7911; 0 without add-path
+  AttrRef attrs;
+  HopAddress next_hop;   // the forwarding next hop (NEXT_HOP or the MP_REACH global address)
+  bool stale = false;    // RFC 4724: kept from a restarting peer until End-of-RIB
+  bool eligible = true;  // false: next hop not reachable or martian
+
+  bool same_route(const Path& o) const { return attrs == o.attrs && next_hop == o.next_hop; }
+};
+
+// Slots of n paths: exact sizes up to kExact paths, powers of two beyond (a prefix with hundreds
+// of add-path paths grows in amortised steps). Slots of one size are carved from 64 KiB slabs
+// mapped from the system, aligned to their size so that a slot finds its slab by masking; a slab
+// whose last slot is released goes back to the system (after a few kept spare), so that a million prefixes each
+// going from 2 to 3 paths leave no million free 2-path slots behind. Not thread-safe: one RIB's.
+class PathPool {
+ public:
+  static constexpr uint32_t kExact = 16;
+  static uint32_t capacity_for(uint32_t paths);  // the slot size that holds `paths` (>= 1)
+
+  PathPool() = default;
+  PathPool(const PathPool&) = delete;
+  PathPool& operator=(const PathPool&) = delete;
+  ~PathPool();
+
+  Path* allocate(uint32_t capacity);  // uninitialised storage for `capacity` paths
+  void release(Path* slot, uint32_t capacity);
+  // Bytes mapped for slabs, in use or spare (not in malloc's counts; a slot too large for a slab,
+  // hundreds of paths on one prefix, comes from malloc).
+  size_t bytes() const { return (slab_count_ + spare_.size()) * kSlabBytes; }
+  size_t slabs_in_use() const { return slab_count_; }
+  static constexpr size_t kSlabBytes = 64 * 1024;
+  static constexpr size_t kSpareSlabs = 64;  // 4 MiB
+
+ private:
+  struct FreeSlot {
+    FreeSlot* next;
+  };
+  struct Slab;
+  static const uint32_t kFirstSlot;  // a slab's first slot, after its header
+  struct SizeClass {
+    Slab* with_room = nullptr;  // slabs of this size with a free or uncarved slot, doubly linked
+  };
+  static size_t class_of(uint32_t capacity);
+  static void* map_aligned();  // kSlabBytes of fresh memory, aligned to its size
+  Slab* new_slab(size_t cls, uint32_t slot_bytes);
+  void retire_slab(Slab* slab);  // its last slot was released: kept as a spare, or unmapped
+  void link(SizeClass& sc, Slab* slab);
+  void unlink(SizeClass& sc, Slab* slab);
+
+  std::vector<SizeClass> classes_;
+  Slab* all_ = nullptr;       // every slab in use, for the destructor
+  std::vector<void*> spare_;  // emptied slabs kept for reuse (no fresh page faults), oldest first
+  size_t slab_count_ = 0;
+};
+
+class PathList {
+ public:
+  template <typename P>
+  class Iterator {
+   public:
+    using iterator_category = std::random_access_iterator_tag;
+    using value_type = Path;
+    using difference_type = std::ptrdiff_t;
+    using pointer = P*;
+    using reference = P&;
+    using List = std::conditional_t<std::is_const_v<P>, const PathList, PathList>;
+
+    Iterator() = default;
+    Iterator(List* list, uint32_t i) : list_(list), i_(i) {}
+    reference operator*() const { return (*list_)[i_]; }
+    pointer operator->() const { return &(*list_)[i_]; }
+    reference operator[](difference_type n) const { return (*list_)[i_ + n]; }
+    Iterator& operator++() { return ++i_, *this; }
+    Iterator operator++(int) { return {list_, i_++}; }
+    Iterator& operator--() { return --i_, *this; }
+    Iterator operator--(int) { return {list_, i_--}; }
+    Iterator& operator+=(difference_type n) { return i_ += static_cast<uint32_t>(n), *this; }
+    Iterator& operator-=(difference_type n) { return i_ -= static_cast<uint32_t>(n), *this; }
+    Iterator operator+(difference_type n) const { return {list_, static_cast<uint32_t>(i_ + n)}; }
+    friend Iterator operator+(difference_type n, Iterator it) { return it + n; }
+    Iterator operator-(difference_type n) const { return {list_, static_cast<uint32_t>(i_ - n)}; }
+    difference_type operator-(const Iterator& o) const { return difference_type(i_) - difference_type(o.i_); }
+    bool operator==(const Iterator& o) const { return i_ == o.i_; }
+    auto operator<=>(const Iterator& o) const { return i_ <=> o.i_; }
+
+   private:
+    List* list_ = nullptr;
+    uint32_t i_ = 0;
+  };
+  using iterator = Iterator<Path>;
+  using const_iterator = Iterator<const Path>;
+
+  PathList() {}
+  PathList(const PathList&) = delete;
+  PathList& operator=(const PathList&) = delete;
+  PathList(PathList&& o) noexcept { take(o); }
+  PathList& operator=(PathList&& o) noexcept {
+    if (this != &o) {
+      destroy();
+      take(o);
+    }
+    return *this;
+  }
+  // Destroys the paths; the slot's memory belongs to the pool, which must outlive the list or
+  // go at the same time (a LocRib declares its pool before its table).
+  ~PathList() { destroy(); }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  Path& operator[](size_t i) { return i == 0 ? first_ : rest_[i - 1]; }
+  const Path& operator[](size_t i) const { return i == 0 ? first_ : rest_[i - 1]; }
+  iterator begin() { return {this, 0}; }
+  iterator end() { return {this, size_}; }
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, size_}; }
+
+  // Both move the rest to a slot of its new size, so it never holds more than it needs.
+  void push_back(Path p, PathPool& pool);
+  void erase_at(size_t i, PathPool& pool);
+
+ private:
+  void take(PathList& o);
+  void destroy();
+  void move_rest(PathPool& pool, uint32_t from, uint32_t to);
+
+  union {
+    Path first_;  // live while size_ >= 1
+  };
+  Path* rest_ = nullptr;  // paths 1.. (size_ - 1 of them) in a pool slot of capacity_for(size_ - 1)
+  uint32_t size_ = 0;
+};
+
+}  // namespace ridgeline::rib
