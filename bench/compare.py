@@ -68,7 +68,7 @@ exit
 ip prefix-list POOL seq 10 permit 10.0.0.0/8 le 32
 fib
  kernel nexthop-compat-mode off
-exit
+{fib_extra}exit
 {bfd}"""
 
 FRR_BGPD = """hostname gw
@@ -276,7 +276,11 @@ class Gateway:
         self.impl, self.lab, self.pids = impl, lab, []
         bfd_neighbor = " neighbor NODES bfd profile metallb\n" if bfd else ""
         if impl == "ridgeline":
-            conf = RIDGELINE.format(bfd_neighbor=bfd_neighbor, bfd=BFD_METALLB if bfd else "", listen=listen)
+            # BENCH_RIDGELINE_FIB: more lines for the fib block (experiments), e.g. "pending-limit 1000000".
+            fib_extra = "".join(f" {line.strip()}\n" for line in os.environ.get("BENCH_RIDGELINE_FIB", "").split(";")
+                                if line.strip())
+            conf = RIDGELINE.format(bfd_neighbor=bfd_neighbor, bfd=BFD_METALLB if bfd else "", listen=listen,
+                                    fib_extra=fib_extra)
             if bfd:
                 self.pids.append(lab.start_bfdd(conf).proc.pid)
             self.ours = lab.start_bgpd(conf, fib=True, extra=["--log-level", os.environ.get("BENCH_LOG_LEVEL", "warn")])

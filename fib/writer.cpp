@@ -195,7 +195,7 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
   if (flush_due_ && now >= *flush_due_) {
     // Async acks: the kernel works through the last chunks while the next changes are taken.
     timed_flush(/*wait=*/false, /*hold=*/true);
-    written_ = taken_;
+    written_ = taken_.load();
     flush_due_.reset();
     settling_ = true;
     // Routes held for a group replace: look again once more of the move may have come.

@@ -69,6 +69,9 @@ class FibWriter {
   FibStatus status() const;
   // Route changes submitted and not yet written to the kernel (any thread).
   uint64_t backlog() const { return submitted_.load() - written_.load(); }
+  // Route changes submitted and not yet taken into the programmer: what the queue holds (any
+  // thread). The programmer holds every route anyway; the queue is memory on top of it.
+  uint64_t queued() const { return submitted_.load() - taken_.load(); }
   // Runs `fn` on the writer's thread (at once when it is not running) and waits for it: the way
   // to read the programmer's state from another thread. False if the writer did not answer.
   bool call(std::function<void(const Programmer&)> fn, std::chrono::milliseconds timeout);
@@ -98,7 +101,7 @@ class FibWriter {
   std::vector<std::pair<IpAddress, bool>> gateways_;
   bool converge_requested_ = false, reconcile_requested_ = false, stopping_ = false;
   FibStatus status_;
-  std::atomic<uint64_t> submitted_{0}, written_{0};
+  std::atomic<uint64_t> submitted_{0}, written_{0}, taken_{0};  // taken_: from the queue
 
   // The writer's own.
   std::optional<Clock::time_point> flush_due_, repair_due_;
@@ -107,7 +110,6 @@ class FibWriter {
   Clock::time_point next_reconcile_{}, convergence_deadline_{};
   std::chrono::milliseconds retry_;
   bool converged_ = true;
-  uint64_t taken_ = 0;  // changes taken from the queue
   FibStatus counters_;
   int wake_fd_ = -1;
   std::thread thread_;

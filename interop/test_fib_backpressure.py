@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`fib pending-limit` (issue: robustness and security): route changes handed to the kernel
 writer are bounded. A raw peer sends 30,000 /32s in packed UPDATEs as fast as TCP takes them,
-against `pending-limit 1000`: bgpd stops reading that peer while the writer is 1000 changes behind
+against `pending-limit 1000`: bgpd stops reading that peer while 1000 changes wait for the writer
 (the metrics count it) and reads on below half, so every route still reaches the kernel with the
 right next hop, the session stays up, and an FRR node's session and route are untouched.
 """

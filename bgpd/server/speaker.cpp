@@ -499,7 +499,7 @@ uint64_t Speaker::fib_pending_limit() const {
 }
 
 bool Speaker::fib_backlogged() const {
-  return sink_->backlog() >= fib_pending_limit();
+  return sink_->queued() >= fib_pending_limit();
 }
 
 void Speaker::park_reading(std::shared_ptr<Connection> conn) {
@@ -515,7 +515,7 @@ void Speaker::arm_park_timer() {
   park_timer_->expires_after(std::chrono::milliseconds(2));
   park_timer_->async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    if (sink_->backlog() > fib_pending_limit() / 2) return arm_park_timer();
+    if (sink_->queued() > fib_pending_limit() / 2) return arm_park_timer();
     for (auto& conn : std::exchange(parked_, {})) {
       if (conn->owner) conn->owner->resume_reading(conn);
     }

@@ -31,8 +31,9 @@ class RouteSink {
   // A next hop is dead (its BFD went down) or back (its session is up again): the FIB takes it
   // out of every ECMP group at once, before the RIB's own withdrawals.
   virtual void next_hop_down(const IpAddress& /*next_hop*/, bool /*down*/) {}
-  // Changes applied and not yet in the kernel: peers stop being read at `fib pending-limit`.
-  virtual uint64_t backlog() const { return 0; }
+  // Changes applied and not yet taken by the kernel writer: peers stop being read at
+  // `fib pending-limit`.
+  virtual uint64_t queued() const { return 0; }
 };
 
 // Logs every change; keeps nothing. Used with --no-fib.

@@ -244,9 +244,10 @@ struct Fib {
   uint32_t coalesce_window_ms = 5;       // `coalesce-window MS`
   uint32_t reconcile_interval_s = 60;    // `reconcile-interval S`: compare with the kernel, repair drift
   uint32_t convergence_timeout_s = 120;  // `convergence-timeout S`: longest wait for End-of-RIB after a start
-  // `pending-limit N`: route changes handed to the kernel writer and not yet written. At N, bgpd
-  // stops reading from peers (TCP pushes back on them) until half of them are written.
-  uint32_t pending_limit = 1000000;
+  // `pending-limit N`: route changes handed to the kernel writer and not yet taken by it. At N,
+  // bgpd stops reading from peers (TCP pushes back on them) until half of them are taken. The
+  // writer takes changes between flushes, so a queue of N is enough to keep the kernel busy.
+  uint32_t pending_limit = 100000;
   std::optional<ResilientGroups> resilient_v4, resilient_v6;
   bool multipath_routes = false;  // `multipath-routes`: RTA_MULTIPATH routes instead of nexthop objects
   // `kernel nexthop-compat-mode off`: sets net.ipv4.nexthop_compat_mode=0 in bgpd's namespace, so
