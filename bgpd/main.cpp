@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
     programmer.resilient_v6 = resilient(fib_config.resilient_v6);
     ridgeline::fib::WriterOptions writer_options;
     writer_options.coalesce_window = std::chrono::milliseconds(fib_config.coalesce_window_ms);
+    writer_options.bulk_hold = std::chrono::milliseconds(fib_config.bulk_hold_ms);
     writer_options.reconcile_interval = std::chrono::seconds(fib_config.reconcile_interval_s);
     writer_options.convergence_timeout = std::chrono::seconds(fib_config.convergence_timeout_s);
     const bool multipath = kernel->mode() == ridgeline::fib::NetlinkKernel::Mode::MultipathRoutes;

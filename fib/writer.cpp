@@ -76,6 +76,14 @@ void FibWriter::rib_converged() {
   wake();
 }
 
+void FibWriter::set_initial_tables(bool arriving) {
+  {
+    std::lock_guard lock(mutex_);
+    initial_tables_ = arriving;
+  }
+  wake();
+}
+
 void FibWriter::set_gateway_down(const IpAddress& gateway, bool down) {
   {
     std::lock_guard lock(mutex_);
@@ -143,8 +151,10 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
   std::vector<std::function<void()>> calls;
   std::vector<std::pair<IpAddress, bool>> gateways;
   bool converge = false, reconcile = false;
+  std::optional<bool> tables;
   {
     std::lock_guard lock(mutex_);
+    tables = std::exchange(initial_tables_, std::nullopt);
     batches.swap(queue_);
     calls.swap(calls_);
     gateways.swap(gateways_);
@@ -157,6 +167,7 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
     if (!down) continue;
     const uint64_t before = programmer_.stats().group_replaces;
     const double seconds = timed_flush();
+    unflushed_ = 0;
     spdlog::info("fib: next hop {} is down: {} groups shrunk in place in {:.1f} ms", gateway.to_string(),
                  programmer_.stats().group_replaces - before, seconds * 1000);
   }
@@ -167,7 +178,26 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
     for (auto& change : batch) programmer_.update(change.prefix, change.next_hops);
     counters_.changes += batch.size();
     taken_ += batch.size();
-    if (!flush_due_) flush_due_ = now + options_.coalesce_window;
+    unflushed_ += batch.size();
+    last_taken_ = now;
+    if (!flush_due_) {
+      flush_due_ = now + options_.coalesce_window;
+      window_start_ = now;
+    }
+  }
+  const bool tables_done = tables && !*tables && tables_arriving_;
+  if (tables) {
+    if (*tables && !tables_arriving_) tables_since_ = now;
+    tables_arriving_ = *tables;
+  }
+  const bool tables_believed = tables_arriving_ && now - tables_since_ < options_.bulk_hold;
+  const bool arriving = tables_believed || now - last_taken_ < options_.bulk_gap;
+  if (tables_done && flush_due_) flush_due_ = now;  // the last End-of-RIB: write the load now
+  if (flush_due_ && now >= *flush_due_ && unflushed_ >= options_.bulk_changes && !tables_done && arriving &&
+      now - window_start_ < options_.bulk_hold) {
+    // Still arriving: wait for the last End-of-RIB, a pause, or the longest hold.
+    const auto hold_end = window_start_ + options_.bulk_hold;
+    flush_due_ = tables_believed ? hold_end : std::min(last_taken_ + options_.bulk_gap, hold_end);
   }
 
   if (links_ && links_readable) {
@@ -194,12 +224,20 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
 
   if (flush_due_ && now >= *flush_due_) {
     // Async acks: the kernel works through the last chunks while the next changes are taken.
+    if (unflushed_ >= options_.bulk_changes && now - window_start_ > 2 * options_.coalesce_window) {
+      spdlog::debug("fib: bulk load: {} changes of {:.0f} ms in one flush", unflushed_,
+                    std::chrono::duration<double, std::milli>(now - window_start_).count());
+    }
     timed_flush(/*wait=*/false, /*hold=*/true);
     written_ = taken_.load();
     flush_due_.reset();
+    unflushed_ = 0;
     settling_ = true;
     // Routes held for a group replace: look again once more of the move may have come.
-    if (programmer_.holding()) flush_due_ = now + std::max(options_.coalesce_window, kHoldRecheck);
+    if (programmer_.holding()) {
+      flush_due_ = now + std::max(options_.coalesce_window, kHoldRecheck);
+      window_start_ = now;
+    }
   }
   if (settling_ && !programmer_.writing()) {
     programmer_.settle();

@@ -25,6 +25,14 @@ namespace ridgeline::fib {
 
 struct WriterOptions {
   std::chrono::milliseconds coalesce_window{5};
+  // A bulk load (a peer sending its whole table): once this many changes wait for a flush, the
+  // window slides while more keep coming (or while the RIB says initial tables are arriving, see
+  // set_initial_tables), up to bulk_hold after the first. The kernel then takes
+  // the table in one batch in its best order (spread_key), about 1.5 times faster for 1M new /32s
+  // than in the ~100k batches they would otherwise arrive in (see bench/RESULTS.md).
+  size_t bulk_changes = 4096;
+  std::chrono::milliseconds bulk_gap{50};       // more within this: still arriving (bgpd decodes in bursts)
+  std::chrono::milliseconds bulk_hold{3000};    // 0: off
   std::chrono::seconds reconcile_interval{60};  // 0: only on demand and after failures
   std::chrono::seconds convergence_timeout{120};
   std::chrono::milliseconds first_retry{100};
@@ -63,6 +71,9 @@ class FibWriter {
   // Any thread.
   void submit(std::vector<RouteChange> changes);
   void rib_converged();
+  // Peers are sending their initial tables (until End-of-RIB): a bulk load is held until they are
+  // done (at most bulk_hold), then written at once.
+  void set_initial_tables(bool arriving);
   // A next hop died (BFD) or is back: see Programmer::set_gateway_down. Written at once.
   void set_gateway_down(const IpAddress& gateway, bool down);
   void request_reconcile();
@@ -100,11 +111,16 @@ class FibWriter {
   std::vector<std::function<void()>> calls_;
   std::vector<std::pair<IpAddress, bool>> gateways_;
   bool converge_requested_ = false, reconcile_requested_ = false, stopping_ = false;
+  std::optional<bool> initial_tables_;  // set_initial_tables() not yet seen by step()
   FibStatus status_;
   std::atomic<uint64_t> submitted_{0}, written_{0}, taken_{0};  // taken_: from the queue
 
   // The writer's own.
   std::optional<Clock::time_point> flush_due_, repair_due_;
+  Clock::time_point window_start_{}, last_taken_{};  // the first and the last change since the last flush
+  size_t unflushed_ = 0;                             // changes taken since the last flush
+  bool tables_arriving_ = false;  // believed for bulk_hold after it was set: a peer may never send End-of-RIB
+  Clock::time_point tables_since_{};
   bool settling_ = false;                           // a flush was handed to the kernel; its acks are not all in
   std::optional<Clock::time_point> unacked_since_;  // the first such flush began
   Clock::time_point next_reconcile_{}, convergence_deadline_{};

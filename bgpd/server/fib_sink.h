@@ -12,6 +12,7 @@ class FibRouteSink : public RouteSink {
   void apply(std::vector<rib::RouteChange> changes) override { writer_.submit(std::move(changes)); }
   void rib_converged() override { writer_.rib_converged(); }
   void next_hop_down(const IpAddress& next_hop, bool down) override { writer_.set_gateway_down(next_hop, down); }
+  void initial_tables(bool arriving) override { writer_.set_initial_tables(arriving); }
   uint64_t queued() const override { return writer_.queued(); }
 
  private:

@@ -384,7 +384,12 @@ void Speaker::expect_end_of_rib_from(const std::set<IpAddress>& gateways) {
   }
 }
 
+void Speaker::table_sent(const Peer* peer) {
+  if (sending_tables_.erase(peer) > 0 && sending_tables_.empty()) sink_->initial_tables(false);
+}
+
 void Speaker::peer_end_of_rib(Peer* peer) {
+  table_sent(peer);
   if (waiting_for_.erase(peer->settings().address) > 0) check_converged();
 }
 
@@ -466,6 +471,7 @@ void Speaker::peer_finished(Peer* peer) {
     if (it == peers_.end() || !it->second->finished()) return;
     spdlog::info("{}: dynamic neighbor removed", name);
     want_bfd(*it->second, false);
+    table_sent(it->second.get());
     rib_.withdraw_peer(it->second->id());
     peers_by_id_.erase(it->second->id());
     peers_.erase(it);
@@ -475,6 +481,7 @@ void Speaker::peer_finished(Peer* peer) {
 }
 
 void Speaker::peer_established(Peer* peer) {
+  if (sending_tables_.insert(peer).second && sending_tables_.size() == 1) sink_->initial_tables(true);
   sink_->next_hop_down(peer->settings().address, false);
   if (peer->settings().ebgp_multihop.value_or(1) > 1) want_bfd(*peer, true);
   // After the current input is processed, so the table it gets is settled.
@@ -615,6 +622,7 @@ void Speaker::unwatch(int id) {
 }
 
 void Speaker::peer_state_changed(const Peer& peer, State previous) {
+  if (previous == State::Established) table_sent(&peer);
   if (watchers_.empty()) return;
   const PeerView v = peer.view();
   for (const auto& [id, w] : watchers_) {

@@ -31,6 +31,9 @@ class RouteSink {
   // A next hop is dead (its BFD went down) or back (its session is up again): the FIB takes it
   // out of every ECMP group at once, before the RIB's own withdrawals.
   virtual void next_hop_down(const IpAddress& /*next_hop*/, bool /*down*/) {}
+  // Some peer is sending its initial table (Established, no End-of-RIB yet for all its families),
+  // or none is any more: the FIB may write a bulk load in one batch (`fib bulk-hold`).
+  virtual void initial_tables(bool /*arriving*/) {}
   // Changes applied and not yet taken by the kernel writer: peers stop being read at
   // `fib pending-limit`.
   virtual uint64_t queued() const { return 0; }
@@ -166,6 +169,7 @@ class Speaker {
   void peer_finished(Peer* peer);     // a dynamic peer is down for good: remove it
   void peer_established(Peer* peer);  // send it the current table
   void peer_end_of_rib(Peer* peer);   // End-of-RIB for every family of its session
+  void table_sent(const Peer* peer);  // its initial table is complete (End-of-RIB), or it went
   RouteSink& sink() { return *sink_; }
   std::vector<Peer*> established_peers();
   // UPDATEs for one attribute set (nullptr: withdrawals) and prefix list, encoded once per
@@ -208,7 +212,8 @@ class Speaker {
   std::vector<std::shared_ptr<Connection>> parked_;
   std::unique_ptr<boost::asio::steady_timer> park_timer_;
   void arm_park_timer();
-  uint64_t fib_pending_limit() const;  // `fib pending-limit`, or its default
+  uint64_t fib_pending_limit() const;     // `fib pending-limit`, or its default
+  std::set<const Peer*> sending_tables_;  // Established, End-of-RIB not yet complete
   uint64_t reads_parked_ = 0;
   std::set<IpAddress> waiting_for_;  // End-of-RIB still expected from these, after a start
   BfdClient* bfd_ = nullptr;

@@ -241,7 +241,10 @@ struct ResilientGroups {
 struct Fib {
   uint32_t table = 254;  // `table N`: main by default
   uint32_t metric = 20;
-  uint32_t coalesce_window_ms = 5;       // `coalesce-window MS`
+  uint32_t coalesce_window_ms = 5;  // `coalesce-window MS`
+  // `bulk-hold MS`: while a table arrives in bulk (thousands of changes, more within 50 ms), the
+  // window slides up to MS so that the kernel takes it in one batch in its best order; 0: off.
+  uint32_t bulk_hold_ms = 3000;
   uint32_t reconcile_interval_s = 60;    // `reconcile-interval S`: compare with the kernel, repair drift
   uint32_t convergence_timeout_s = 120;  // `convergence-timeout S`: longest wait for End-of-RIB after a start
   // `pending-limit N`: route changes handed to the kernel writer and not yet taken by it. At N,

@@ -982,6 +982,7 @@ class Parser {
     if (w.is(0, "table")) return number(1, 0xfffffffe, f.table);
     if (w.is(0, "metric")) return number(0, 0xffffffff, f.metric);
     if (w.is(0, "coalesce-window")) return number(0, 1000, f.coalesce_window_ms);
+    if (w.is(0, "bulk-hold")) return number(0, 10000, f.bulk_hold_ms);
     if (w.is(0, "reconcile-interval")) return number(0, 86400, f.reconcile_interval_s);
     if (w.is(0, "convergence-timeout")) return number(0, 3600, f.convergence_timeout_s);
     if (w.is(0, "pending-limit")) return number(1000, 100000000, f.pending_limit);

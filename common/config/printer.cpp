@@ -237,6 +237,7 @@ std::string print_config(const Config& c) {
     if (f.table != defaults.table) out << " table " << f.table << "\n";
     if (f.metric != defaults.metric) out << " metric " << f.metric << "\n";
     if (f.coalesce_window_ms != defaults.coalesce_window_ms) out << " coalesce-window " << f.coalesce_window_ms << "\n";
+    if (f.bulk_hold_ms != defaults.bulk_hold_ms) out << " bulk-hold " << f.bulk_hold_ms << "\n";
     if (f.pending_limit != defaults.pending_limit) out << " pending-limit " << f.pending_limit << "\n";
     if (f.reconcile_interval_s != defaults.reconcile_interval_s)
       out << " reconcile-interval " << f.reconcile_interval_s << "\n";

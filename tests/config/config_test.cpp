@@ -100,6 +100,7 @@ TEST(ConfigErrors, EachBadLineNamesFileAndLine) {
       {"bfd\n peer 10.0.0.1 vrf red", 2, "VRFs are not supported"},
       {"fib\n table 0", 2, "table must be a number from 1"},
       {"fib\n coalesce-window 5000", 2, "coalesce-window must be a number from 0 to 1000"},
+      {"fib\n bulk-hold 20000", 2, "bulk-hold must be a number from 0 to 10000"},
       {"fib\n resilient-groups ipv4 buckets 0", 2, "usage: resilient-groups"},
       {"fib\n resilient-groups ipv4 buckets", 2, "usage: resilient-groups"},
       {"fib\n nexthop-groups off", 2, "unknown command: nexthop-groups off"},
@@ -120,6 +121,7 @@ TEST(ConfigGolden, FibBlockValues) {
   EXPECT_EQ(f.table, 100u);
   EXPECT_EQ(f.metric, 30u);
   EXPECT_EQ(f.coalesce_window_ms, 2u);
+  EXPECT_EQ(f.bulk_hold_ms, 300u);
   EXPECT_EQ(f.reconcile_interval_s, 5u);
   EXPECT_EQ(f.convergence_timeout_s, 30u);
   EXPECT_EQ(f.resilient_v4, (ResilientGroups{64, 60}));

@@ -72,6 +72,9 @@ class WriterTest : public ::testing::Test {
   WriterOptions options() {
     WriterOptions o;
     o.coalesce_window = 5ms;
+    o.bulk_changes = 4096;
+    o.bulk_gap = 50ms;
+    o.bulk_hold = 1000ms;
     o.reconcile_interval = 60s;
     o.convergence_timeout = 30s;
     return o;
@@ -109,6 +112,90 @@ TEST_F(WriterTest, ChangesWithinTheWindowAreWrittenOnceWithTheLastValue) {
   EXPECT_EQ(s.flushes, 1u);
   // Exactly what one flush of the final state needs: 2 nexthops, 1 group, 1 route.
   EXPECT_EQ(kernel.ops_applied, 4u);
+}
+
+// `count` new /32s from 10.64.0.0 + `from`, through one next hop.
+std::vector<RouteChange> table(uint32_t from, uint32_t count) {
+  std::vector<RouteChange> out;
+  for (uint32_t i = 0; i < count; ++i)
+    out.push_back({Prefix(IpAddress::v4(0x0a400000u + from + i), 32), {ip("10.0.1.11")}});
+  return out;
+}
+
+TEST_F(WriterTest, ATableArrivingInBulkIsWrittenInOneFlushOnceItPauses) {
+  FibWriter w(kernel, &links, {}, options());  // bulk: >= 4096 changes, gap 50 ms, hold 1 s
+  w.begin(t0);
+  w.submit(table(0, 5000));
+  EXPECT_EQ(w.step(t0, false), t0 + 5ms);
+  EXPECT_EQ(w.step(t0 + 5ms, false), t0 + 50ms) << "still arriving: the window slides to the gap";
+  EXPECT_EQ(routes(), 0u);
+  w.submit(table(5000, 5000));
+  w.step(t0 + 30ms, false);
+  EXPECT_EQ(w.step(t0 + 50ms, false), t0 + 80ms);
+  EXPECT_EQ(routes(), 0u);
+  w.step(t0 + 80ms, false);  // 50 ms without more
+  EXPECT_EQ(routes(), 10000u);
+  EXPECT_EQ(w.status().flushes, 1u);
+  // Later, small changes are not held.
+  w.submit(table(20000, 3));
+  settle(w, t0 + 200ms);
+  EXPECT_EQ(routes(), 10003u);
+}
+
+TEST_F(WriterTest, ABulkLoadThatGoesOnIsWrittenAtTheLongestHold) {
+  FibWriter w(kernel, &links, {}, options());
+  w.begin(t0);
+  Clock::time_point t = t0;
+  for (uint32_t i = 0; t < t0 + 980ms; ++i, t += 20ms) {
+    w.submit(table(i * 5000, 5000));
+    w.step(t, false);
+  }
+  EXPECT_EQ(routes(), 0u);
+  w.submit(table(900000, 5000));
+  w.step(t0 + 1000ms, false);
+  EXPECT_EQ(routes(), 50u * 5000u);
+}
+
+TEST_F(WriterTest, ABulkLoadWaitsForTheLastEndOfRibThenIsWrittenAtOnce) {
+  FibWriter w(kernel, &links, {}, options());
+  w.begin(t0);
+  w.set_initial_tables(true);
+  w.submit(table(0, 5000));
+  w.step(t0, false);
+  EXPECT_EQ(w.step(t0 + 5ms, false), t0 + 1000ms) << "held to the longest hold, gaps or not";
+  w.submit(table(5000, 5000));
+  w.step(t0 + 300ms, false);  // 300 ms of silence before: no End-of-RIB yet, still held
+  EXPECT_EQ(routes(), 0u);
+  w.set_initial_tables(false);
+  w.step(t0 + 310ms, false);
+  EXPECT_EQ(routes(), 10000u);
+  EXPECT_EQ(w.status().flushes, 1u);
+}
+
+TEST_F(WriterTest, APeerThatNeverSendsEndOfRibIsBelievedForOneHoldOnly) {
+  FibWriter w(kernel, &links, {}, options());
+  w.begin(t0);
+  w.set_initial_tables(true);
+  w.submit(table(0, 5000));
+  w.step(t0, false);
+  w.step(t0 + 1000ms, false);  // the longest hold
+  EXPECT_EQ(routes(), 5000u);
+  // Still no End-of-RIB: a later bulk is held only while it keeps coming (the gap rule).
+  w.submit(table(5000, 5000));
+  w.step(t0 + 2000ms, false);
+  EXPECT_EQ(w.step(t0 + 2005ms, false), t0 + 2050ms);
+  w.step(t0 + 2050ms, false);
+  EXPECT_EQ(routes(), 10000u);
+}
+
+TEST_F(WriterTest, BulkHoldZeroWritesATableAtTheWindow) {
+  WriterOptions o = options();
+  o.bulk_hold = 0ms;
+  FibWriter w(kernel, &links, {}, o);
+  w.begin(t0);
+  w.submit(table(0, 5000));
+  settle(w, t0);
+  EXPECT_EQ(routes(), 5000u);
 }
 
 TEST_F(WriterTest, ALinkDownRemovesItsNextHopsAtOnce) {
