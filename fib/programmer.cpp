@@ -72,15 +72,15 @@ Programmer::Programmer(Kernel& kernel, ProgrammerOptions options)
     : kernel_(kernel), options_(options), next_id_(options.first_id) {}
 
 void Programmer::mark_dirty(Route& route) {
-  if (route.entry.dirty) return;
-  route.entry.dirty = true;
+  if (route.dirty) return;
+  route.dirty = true;
   dirty_.push_back(&route);
 }
 
 void Programmer::mark_all_dirty() {
   ++resolve_epoch_;
   for (auto& r : routes_) {
-    if (r.entry.desired) mark_dirty(r);
+    if (r.desired) mark_dirty(r);
   }
 }
 
@@ -107,8 +107,8 @@ void Programmer::set_connected_prefixes(const std::map<Prefix, int>& connected) 
 
 void Programmer::withdraw_all() {
   for (auto& r : routes_) {
-    set_desired(r.entry, nullptr);
-    if (std::exchange(r.entry.adopted, false)) --adopted_count_;
+    set_desired(r, nullptr);
+    if (std::exchange(r.adopted, false)) --adopted_count_;
     mark_dirty(r);
   }
 }
@@ -121,20 +121,23 @@ std::optional<int> Programmer::resolve(const IpAddress& gateway) const {
   return best ? std::optional<int>(best->second) : std::nullopt;
 }
 
-void Programmer::set_desired(Entry& e, HopLists::value_type* hops) {
-  if (e.desired == hops) return;
+void Programmer::set_desired(Route& e, HopLists::value_type* hops) {
+  const uint32_t id = hops ? hops->second.id + 1 : 0;
+  if (e.desired == id) return;
   const bool was_waiting = e.desired && !e.installed;
-  if (e.desired && --e.desired->second.refs == 0) {
-    if (last_hops_ == e.desired) last_hops_ = nullptr;
-    hop_lists_.erase(e.desired->first);
+  if (HopLists::value_type* old = hops_of(e); old && --old->second.refs == 0) {
+    if (last_hops_ == old) last_hops_ = nullptr;
+    hop_list_by_id_[old->second.id] = nullptr;
+    free_hop_list_ids_.push_back(old->second.id);
+    hop_lists_.erase(old->first);
   }
-  e.desired = hops;
+  e.desired = id;
   if (hops) ++hops->second.refs;
   const bool waiting = e.desired && !e.installed;
   if (waiting != was_waiting) waiting ? ++waiting_count_ : --waiting_count_;
 }
 
-void Programmer::set_installed(Entry& e, NexthopId group) {
+void Programmer::set_installed(Route& e, NexthopId group) {
   const bool was_waiting = e.desired && !e.installed;
   if (e.installed && !group) --installed_count_;
   if (!e.installed && group) ++installed_count_;
@@ -172,7 +175,7 @@ size_t Programmer::adopt(const KernelState& k) {
     if (route.protocol != kProtocolBgp) continue;
     auto set = group_sets_.find(route.nhid);
     if (set == group_sets_.end()) continue;
-    Entry& e = routes_[routes_.try_emplace(prefix).first].entry;
+    Route& e = routes_[routes_.try_emplace(prefix).first];
     if (e.installed) continue;
     ++groups_[set->second].refs;
     set_installed(e, route.nhid);
@@ -185,7 +188,7 @@ size_t Programmer::adopt(const KernelState& k) {
 size_t Programmer::sweep_adopted() {
   const size_t n = adopted_count_;
   for (auto& r : routes_) {
-    if (!std::exchange(r.entry.adopted, false)) continue;
+    if (!std::exchange(r.adopted, false)) continue;
     mark_dirty(r);
   }
   adopted_count_ = 0;
@@ -194,8 +197,8 @@ size_t Programmer::sweep_adopted() {
 
 std::set<IpAddress> Programmer::adopted_gateways() const {
   std::set<NexthopId> groups;
-  for (const auto& [p, e] : routes_) {
-    if (e.adopted) groups.insert(e.installed);
+  for (const Route& r : routes_) {
+    if (r.adopted) groups.insert(r.installed);
   }
   std::set<IpAddress> out;
   for (NexthopId g : groups) {
@@ -221,7 +224,18 @@ void Programmer::update(const Prefix& prefix, const std::vector<IpAddress>& next
       std::vector<IpAddress> list = next_hops;  // as a set: sorted, unique
       std::sort(list.begin(), list.end());
       list.erase(std::unique(list.begin(), list.end()), list.end());
-      hops = &*hop_lists_.try_emplace(std::move(list)).first;
+      auto [it, added] = hop_lists_.try_emplace(std::move(list));
+      hops = &*it;
+      if (added) {
+        if (free_hop_list_ids_.empty()) {
+          hops->second.id = static_cast<uint32_t>(hop_list_by_id_.size());
+          hop_list_by_id_.push_back(hops);
+        } else {
+          hops->second.id = free_hop_list_ids_.back();
+          free_hop_list_ids_.pop_back();
+          hop_list_by_id_[hops->second.id] = hops;
+        }
+      }
       last_hops_ = hops;
     }
   }
@@ -230,19 +244,20 @@ void Programmer::update(const Prefix& prefix, const std::vector<IpAddress>& next
     if (!hops) return;
     route = &routes_[routes_.try_emplace(prefix).first];
   }
-  Entry& e = route->entry;
+  Route& e = *route;
   if (std::exchange(e.adopted, false)) --adopted_count_;
   set_desired(e, hops);
   mark_dirty(*route);
 }
 
-const Programmer::Set& Programmer::target_of(Entry& e) {
+const Programmer::Set& Programmer::target_of(Route& e) {
   static const Set kNone;
   if (!e.desired) return kNone;
-  HopList& h = e.desired->second;
+  HopLists::value_type* hops = hops_of(e);
+  HopList& h = hops->second;
   if (h.resolved_epoch != resolve_epoch_) {
     h.target.clear();
-    for (const auto& gw : e.desired->first) {
+    for (const auto& gw : hops->first) {
       if (down_gateways_.count(gw)) continue;
       if (auto ifindex = resolve(gw)) h.target.push_back({gw, *ifindex});
     }
@@ -387,7 +402,7 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
     NexthopId last = 0;
     Move* m = nullptr;
     for (auto* r : dirty_) {
-      Entry& e = r->entry;
+      Route& e = *r;
       if (!e.installed) continue;
       const Set& target = target_of(e);
       if (set_of(e.installed) == target) continue;
@@ -429,7 +444,7 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
     std::vector<Route*> now;
     SetOf set_of{group_sets_};
     for (auto* r : dirty_) {
-      Entry& e = r->entry;
+      Route& e = *r;
       if (e.installed && replaced.count(e.installed) && set_of(e.installed) == target_of(e)) {
         e.dirty = false;
       } else if (e.installed && held.count(e.installed) && set_of(e.installed) != target_of(e)) {
@@ -445,7 +460,7 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
   std::map<NexthopId, Group*> group_of_id;
   SetOf set_of{group_sets_};
   for (auto* r : dirty_) {
-    Entry& e = r->entry;
+    Route& e = *r;
     const Set& target = target_of(e);
     e.dirty = false;
     const bool unchanged = e.installed && (replaced.count(e.installed) || set_of(e.installed) == target);
@@ -456,7 +471,7 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
         if (target.empty()) emit({Op::DeleteRoute, 0, {}, {}, r->prefix});
       }
       if (!target.empty()) {
-        HopList& h = e.desired->second;
+        HopList& h = hops_of(e)->second;
         if (h.group_epoch != flush_epoch_) {
           h.group = group_for(target);
           h.group_epoch = flush_epoch_;
@@ -477,7 +492,7 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
     for (const Prefix& p : std::exchange(unused_, {})) {
       auto i = routes_.index_of(p);
       if (!i) continue;
-      const Entry& e = routes_[*i].entry;
+      const Route& e = routes_[*i];
       if (!e.desired && !e.installed && !e.adopted && !e.dirty) routes_.erase_at(*i);
     }
   }
@@ -539,18 +554,18 @@ size_t Programmer::reconcile(bool retrying) {
       set_group_type(set, ops.back());
     }
   }
-  for (const auto& [p, e] : routes_) {
-    if (!e.installed) continue;
-    auto it = k.routes.find(p);
-    if (it == k.routes.end() || it->second.nhid != e.installed) {
+  for (const Route& r : routes_) {
+    if (!r.installed) continue;
+    auto it = k.routes.find(r.prefix);
+    if (it == k.routes.end() || it->second.nhid != r.installed) {
       ++drift;
-      ops.push_back({Op::ReplaceRoute, e.installed, {}, {}, p});
+      ops.push_back({Op::ReplaceRoute, r.installed, {}, {}, r.prefix});
     }
   }
   // What is ours in the kernel but not wanted: our protocol, our id range. Others' are never touched.
   for (const auto& [p, r] : k.routes) {
     const Route* ours = routes_.find(p);
-    if (r.protocol == kProtocolBgp && owned(r.nhid) && (!ours || !ours->entry.installed)) {
+    if (r.protocol == kProtocolBgp && owned(r.nhid) && (!ours || !ours->installed)) {
       ++drift;
       ops.push_back({Op::DeleteRoute, 0, {}, {}, p});
     }
@@ -588,8 +603,8 @@ FibStats Programmer::stats() const {
 
 std::optional<NexthopId> Programmer::installed(const Prefix& prefix) const {
   const Route* r = routes_.find(prefix);
-  if (!r || !r->entry.installed) return std::nullopt;
-  return r->entry.installed;
+  if (!r || !r->installed) return std::nullopt;
+  return r->installed;
 }
 
 std::optional<NexthopId> Programmer::nexthop_id(const NexthopKey& key) const {

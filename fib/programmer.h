@@ -103,8 +103,8 @@ class Programmer {
   // What is installed: each route with its group, and each group with its members.
   template <typename F>  // F(const Prefix&, NexthopId group, bool adopted)
   void for_each_route(F&& each) const {
-    for (const auto& [p, e] : routes_) {
-      if (e.installed) each(p, e.installed, e.adopted);
+    for (const Route& r : routes_) {
+      if (r.installed) each(r.prefix, r.installed, r.adopted);
     }
   }
   template <typename F>  // F(NexthopId group, const std::vector<NexthopKey>& members, size_t routes)
@@ -128,6 +128,7 @@ class Programmer {
   // A desired next-hop list, interned: every prefix with the same list shares one, and its
   // resolution is computed once per flush, not once per prefix.
   struct HopList {
+    uint32_t id = 0;  // its number in hop_list_by_id_, which a Route keeps instead of a pointer
     size_t refs = 0;
     uint64_t resolved_epoch = 0;  // `target` is valid while this equals resolve_epoch_
     Set target;
@@ -135,16 +136,15 @@ class Programmer {
     NexthopId group = 0;
   };
   using HopLists = std::map<std::vector<IpAddress>, HopList>;
-  struct Entry {
-    HopLists::value_type* desired = nullptr;  // null: not wanted
-    NexthopId installed = 0;                  // its group in the kernel; 0: none
-    bool dirty = false;
-    bool adopted = false;  // installed by a previous run, not yet confirmed
-  };
+  // One per prefix, 28 bytes (a million service routes: 28 MB and the index).
   struct Route {
     Prefix prefix;
-    Entry entry;
+    bool dirty = false;
+    bool adopted = false;     // installed by a previous run, not yet confirmed
+    uint32_t desired = 0;     // its HopList's id + 1; 0: not wanted
+    NexthopId installed = 0;  // its group in the kernel; 0: none
   };
+  static_assert(sizeof(Route) == 28);
   using Routes = PrefixTable<Route>;
   struct Hold {
     size_t routes = 0;     // moving at the last flush
@@ -153,7 +153,7 @@ class Programmer {
 
   bool count_failures(size_t failed);  // kernel ops that failed: counted, and a repair is due
   std::optional<int> resolve(const IpAddress& gateway) const;
-  const Set& target_of(Entry& e);
+  const Set& target_of(Route& e);
   NexthopId allocate();
   void set_group_type(const Set& set, Op& op) const;
   NexthopId ensure_nexthop(const NexthopKey& key);
@@ -161,8 +161,9 @@ class Programmer {
   void release_nexthop(const NexthopKey& key);
   void mark_all_dirty();
   void mark_dirty(Route& route);
-  void set_desired(Entry& e, HopLists::value_type* hops);
-  void set_installed(Entry& e, NexthopId group);
+  void set_desired(Route& e, HopLists::value_type* hops);
+  HopLists::value_type* hops_of(const Route& e) const { return e.desired ? hop_list_by_id_[e.desired - 1] : nullptr; }
+  void set_installed(Route& e, NexthopId group);
   void emit(Op op);
   void replace_in_place(NexthopId gid, const Set& target);
   void shrink_groups_without(const IpAddress& gateway);
@@ -177,6 +178,8 @@ class Programmer {
   uint64_t resolve_epoch_ = 1;         // bumped when connected prefixes change
   uint64_t flush_epoch_ = 1;
   HopLists hop_lists_;
+  std::vector<HopLists::value_type*> hop_list_by_id_;  // null: a free id
+  std::vector<uint32_t> free_hop_list_ids_;
   HopLists::value_type* last_hops_ = nullptr;  // consecutive updates usually share a list
   Routes routes_;
   std::vector<Route*> dirty_;                    // PrefixTable nodes stay put while nodes are only added

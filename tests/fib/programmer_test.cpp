@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
+
 namespace ridgeline::fib {
 namespace {
 
@@ -159,6 +162,38 @@ TEST_F(ProgrammerTest, ALargeBatchIsWrittenInSpreadOrder) {
                              [](const Prefix& a, const Prefix& b) { return spread_key(a) < spread_key(b); }));
   std::sort(written.begin(), written.end());
   EXPECT_EQ(written, in_order);
+}
+
+TEST_F(ProgrammerTest, RandomUpdatesLeaveTheKernelExactlyAsDesired) {
+  // Next-hop lists come and go (their numbers are reused); after each flush the kernel holds
+  // exactly the last list of every prefix.
+  const std::vector<std::vector<const char*>> lists = {
+      {}, {"10.0.1.11"}, {"10.0.1.12"}, {"10.0.1.11", "10.0.1.12"}, {"10.0.1.13", "10.0.1.11"}, {"10.0.1.14"}};
+  std::map<std::string, std::vector<std::string>> model;
+  std::mt19937 rng(5);
+  for (int round = 0; round < 200; ++round) {
+    for (int op = 0; op < 10; ++op) {
+      const std::string prefix = "10.9.0." + std::to_string(rng() % 30) + "/32";
+      const auto& list = lists[rng() % lists.size()];
+      std::vector<IpAddress> hops;
+      std::vector<std::string> want;
+      for (const char* h : list) {
+        hops.push_back(ip(h));
+        want.push_back(h);
+      }
+      std::sort(want.begin(), want.end());
+      fib.update(pfx(prefix.c_str()), hops);
+      if (want.empty()) {
+        model.erase(prefix);
+      } else {
+        model[prefix] = want;
+      }
+    }
+    fib.flush();
+    ASSERT_EQ(kernel.state.routes.size(), model.size()) << "round " << round;
+    for (const auto& [prefix, want] : model)
+      ASSERT_EQ(kernel_hops(prefix.c_str()), want) << prefix << " round " << round;
+  }
 }
 
 TEST_F(ProgrammerTest, MovingToAnExistingSetReusesItsGroup) {
