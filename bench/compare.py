@@ -136,18 +136,24 @@ def many_addr(j):
     return f"10.2.{(j + 2) >> 8}.{(j + 2) & 0xff}"
 
 
+def many_open(j):
+    """Peer j's OPEN: sent first, alone."""
+    return open_message(64601 + j % 900, many_addr(j), hold=180)
+
+
 def many_announcements(j, routes):
-    """Peer j's OPEN, KEEPALIVE, one UPDATE with its `routes` /32s (numbered from j * routes),
-    then End-of-RIB, in one write: the gateway reads them in order, the UPDATE once Established."""
+    """Peer j's KEEPALIVE, one UPDATE with its `routes` /32s (numbered from j * routes), then
+    End-of-RIB: sent once the gateway has answered the OPEN (RFC 4271 §8: no UPDATE before the
+    session can be Established; BIRD resets a session that gets one early)."""
     addr = many_addr(j)
     attrs = origin(0) + as_path(64601 + j % 900) + next_hop(addr)
-    return (open_message(64601 + j % 900, addr, hold=180) + message(KEEPALIVE) +
-            update(attrs=attrs, nlri=nlri(j * routes, (j + 1) * routes)) + update())
+    return message(KEEPALIVE) + update(attrs=attrs, nlri=nlri(j * routes, (j + 1) * routes)) + update()
 
 
 class ManyPeers:
     """Many BGP sessions from one namespace, without a thread each: non-blocking sockets, one
-    selector. Each sends its whole stream once connected, then reads (and drops) what comes."""
+    selector. Each sends its OPEN once connected, its routes once the gateway's first message
+    (its OPEN) is in, then reads (and drops) what comes."""
 
     def __init__(self, ns, count, routes):
         self.count, self.routes, self.closed = count, routes, 0
@@ -163,10 +169,10 @@ class ManyPeers:
     def run(self, until):
         """Connects all, sends, and serves reads until `until()` is true or 120 s pass."""
         sel = selectors.DefaultSelector()
-        pending = {}
+        pending, answered = {}, set()
         for j, s in enumerate(self.socks):
             s.connect_ex((MANY_GW, 179))
-            pending[s] = many_announcements(j, self.routes)
+            pending[s] = many_open(j)
             sel.register(s, selectors.EVENT_WRITE | selectors.EVENT_READ, j)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not until():
@@ -187,14 +193,18 @@ class ManyPeers:
                         sel.modify(s, selectors.EVENT_READ, key.data)
                 if events & selectors.EVENT_READ:
                     try:
-                        if not s.recv(65536):
-                            sel.unregister(s)
-                            self.closed += 1
+                        data = s.recv(65536)
                     except (BlockingIOError, InterruptedError):
-                        pass
+                        continue
                     except OSError:
+                        data = b""
+                    if not data:
                         sel.unregister(s)
                         self.closed += 1
+                    elif s not in answered:
+                        answered.add(s)  # its OPEN: now the routes
+                        pending[s] = pending.get(s, b"") + many_announcements(key.data, self.routes)
+                        sel.modify(s, selectors.EVENT_WRITE | selectors.EVENT_READ, key.data)
         sel.close()
 
     def close(self):
