@@ -385,7 +385,12 @@ void Speaker::expect_end_of_rib_from(const std::set<IpAddress>& gateways) {
 }
 
 void Speaker::table_sent(const Peer* peer) {
-  if (sending_tables_.erase(peer) > 0 && sending_tables_.empty()) sink_->initial_tables(false);
+  if (sending_tables_.erase(peer) == 0 || !sending_tables_.empty()) return;
+  // After the drain routes_changed() has already posted: the FIB gets the table's last changes
+  // before it hears that the table is complete, and writes them in the same batch.
+  asio::post(io_, [this] {
+    if (sending_tables_.empty()) sink_->initial_tables(false);
+  });
 }
 
 void Speaker::peer_end_of_rib(Peer* peer) {
