@@ -121,6 +121,7 @@ bool FibWriter::call(std::function<void(const Programmer&)> fn, std::chrono::mil
 double FibWriter::timed_flush(bool wait, bool hold) {
   const auto start = Clock::now();
   const size_t ops = programmer_.flush(nullptr, wait, hold);
+  unflushed_ = 0;
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   spdlog::debug("fib: flush: {} kernel operations {} in {:.1f} ms", ops, wait ? "written" : "handed over",
                 seconds * 1000);
@@ -138,6 +139,25 @@ FibStatus FibWriter::status() const {
   FibStatus s = status_;
   s.queued = queue_.size();
   return s;
+}
+
+void FibWriter::hold_bulk_load(Clock::time_point now, std::optional<bool> tables) {
+  const bool tables_done = tables && !*tables && tables_arriving_;
+  if (tables) {
+    if (*tables && !tables_arriving_) tables_since_ = now;
+    tables_arriving_ = *tables;
+  }
+  if (tables_done) {
+    if (flush_due_) flush_due_ = now;  // the last End-of-RIB: write the load now
+    return;
+  }
+  if (!flush_due_ || now < *flush_due_ || unflushed_ < options_.bulk_changes) return;
+  if (now - window_start_ >= options_.bulk_hold) return;
+  const bool tables_believed = tables_arriving_ && now - tables_since_ < options_.bulk_hold;
+  if (!tables_believed && now - last_taken_ >= options_.bulk_gap) return;  // a pause: write
+  // Still arriving: wait for the last End-of-RIB, a pause, or the longest hold.
+  const auto hold_end = window_start_ + options_.bulk_hold;
+  flush_due_ = tables_believed ? hold_end : std::min(last_taken_ + options_.bulk_gap, hold_end);
 }
 
 void FibWriter::sweep(const char* why) {
@@ -167,7 +187,6 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
     if (!down) continue;
     const uint64_t before = programmer_.stats().group_replaces;
     const double seconds = timed_flush();
-    unflushed_ = 0;
     spdlog::info("fib: next hop {} is down: {} groups shrunk in place in {:.1f} ms", gateway.to_string(),
                  programmer_.stats().group_replaces - before, seconds * 1000);
   }
@@ -185,20 +204,7 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
       window_start_ = now;
     }
   }
-  const bool tables_done = tables && !*tables && tables_arriving_;
-  if (tables) {
-    if (*tables && !tables_arriving_) tables_since_ = now;
-    tables_arriving_ = *tables;
-  }
-  const bool tables_believed = tables_arriving_ && now - tables_since_ < options_.bulk_hold;
-  const bool arriving = tables_believed || now - last_taken_ < options_.bulk_gap;
-  if (tables_done && flush_due_) flush_due_ = now;  // the last End-of-RIB: write the load now
-  if (flush_due_ && now >= *flush_due_ && unflushed_ >= options_.bulk_changes && !tables_done && arriving &&
-      now - window_start_ < options_.bulk_hold) {
-    // Still arriving: wait for the last End-of-RIB, a pause, or the longest hold.
-    const auto hold_end = window_start_ + options_.bulk_hold;
-    flush_due_ = tables_believed ? hold_end : std::min(last_taken_ + options_.bulk_gap, hold_end);
-  }
+  hold_bulk_load(now, tables);
 
   if (links_ && links_readable) {
     bool overflowed = false;
@@ -231,7 +237,6 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
     timed_flush(/*wait=*/false, /*hold=*/true);
     written_ = taken_.load();
     flush_due_.reset();
-    unflushed_ = 0;
     settling_ = true;
     // Routes held for a group replace: look again once more of the move may have come.
     if (programmer_.holding()) {

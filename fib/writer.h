@@ -98,6 +98,9 @@ class FibWriter {
   void run();
   void wake();
   void sweep(const char* why);
+  // Slides a due flush while a bulk load is still arriving (WriterOptions::bulk_*); `tables` is
+  // the latest set_initial_tables() value, if one came since the last step.
+  void hold_bulk_load(Clock::time_point now, std::optional<bool> tables);
 
   Kernel& kernel_;
   LinkSource* links_;

@@ -27,6 +27,10 @@ uint32_t PathPool::capacity_for(uint32_t paths) {
   return paths <= kExact ? paths : std::bit_ceil(paths);
 }
 
+bool PathPool::is_large(uint32_t capacity) {
+  return sizeof(Path) * capacity > kSlabBytes - kFirstSlot;  // from malloc, not a slab
+}
+
 size_t PathPool::class_of(uint32_t capacity) {
   // 1..kExact, then one class per power of two above it.
   return capacity <= kExact ? capacity - 1 : kExact - 1 + std::countr_zero(capacity / kExact);
@@ -94,7 +98,7 @@ void PathPool::unlink(SizeClass& sc, Slab* slab) {
 
 Path* PathPool::allocate(uint32_t capacity) {
   const size_t bytes = sizeof(Path) * capacity;
-  if (bytes > kSlabBytes - kFirstSlot) {
+  if (is_large(capacity)) {
     return static_cast<Path*>(::operator new(bytes));
   }
   const size_t cls = class_of(capacity);
@@ -119,8 +123,7 @@ Path* PathPool::allocate(uint32_t capacity) {
 }
 
 void PathPool::release(Path* slot, uint32_t capacity) {
-  const size_t bytes = sizeof(Path) * capacity;
-  if (bytes > kSlabBytes - kFirstSlot) {
+  if (is_large(capacity)) {
     ::operator delete(slot);
     return;
   }

@@ -62,6 +62,7 @@ class PathPool {
     Slab* with_room = nullptr;  // slabs of this size with a free or uncarved slot, doubly linked
   };
   static size_t class_of(uint32_t capacity);
+  static bool is_large(uint32_t capacity);
   static void* map_aligned();  // kSlabBytes of fresh memory, aligned to its size
   Slab* new_slab(size_t cls, uint32_t slot_bytes);
   void retire_slab(Slab* slab);  // its last slot was released: kept as a spare, or unmapped
