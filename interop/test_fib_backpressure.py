@@ -16,7 +16,9 @@ from lab import Lab, frr_node_bgp, gateway_bgp, kernel_gateways, main, scrape, s
 
 COUNT = 30000
 GATEWAY = gateway_bgp(tail="ip prefix-list POOL seq 20 permit 10.128.0.0/9 le 32\n"
-                           "fib\n pending-limit 1000\nexit\n")
+                           # bulk-hold 0: the writer flushes while the routes still come, so the
+                           # queue builds up behind it (held, it takes every change at once)
+                           "fib\n pending-limit 1000\n bulk-hold 0\nexit\n")
 
 
 def kernel_routes(ns):
