@@ -1,8 +1,9 @@
 #pragma once
 // A compact table of per-prefix nodes: the nodes live in a std::deque (no per-node allocation,
-// no copy of the whole table when it grows), found through an open-addressing index of 32-bit
-// node numbers (linear probing, backward-shift deletion) with a one-byte hash tag per slot, so
-// that a probe touches a node only when its tag matches. Node::prefix is the key.
+// no copy of the whole table when it grows), found through an open-addressing index (linear
+// probing, backward-shift deletion) of 4-byte slots: a one-byte hash tag above a 24-bit node
+// number, so that a probe touches a node only when its tag matches. Node::prefix is the key; a
+// table holds at most 16M nodes.
 //
 // Node numbers are dense, 0..size()-1: erase_at() moves the last node into the hole, so a
 // caller that keeps node numbers must erase from the highest number down. References to nodes
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <deque>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 #include "common/net.h"
@@ -49,10 +51,11 @@ class PrefixTable {
   std::optional<Index> index_of(const Prefix& prefix) const {
     if (slots_.empty()) return std::nullopt;
     const uint64_t h = prefix_hash(prefix);
-    const uint8_t t = tag(h);
+    const uint32_t t = tag(h);
     for (size_t s = h >> shift_;; s = next(s)) {
-      if (tags_[s] == kEmpty) return std::nullopt;
-      if (tags_[s] == t && nodes_[slots_[s]].prefix == prefix) return slots_[s];
+      const uint32_t v = slots_[s];
+      if (v == kEmpty) return std::nullopt;
+      if ((v & kTagMask) == t && nodes_[v & kNodeMask].prefix == prefix) return v & kNodeMask;
     }
   }
   Node* find(const Prefix& prefix) {
@@ -68,16 +71,16 @@ class PrefixTable {
   std::pair<Index, bool> try_emplace(const Prefix& prefix) {
     if ((nodes_.size() + 1) * 4 > slots_.size() * 3) grow();
     const uint64_t h = prefix_hash(prefix);
-    const uint8_t t = tag(h);
+    const uint32_t t = tag(h);
     size_t s = h >> shift_;
-    for (; tags_[s] != kEmpty; s = next(s)) {
-      if (tags_[s] == t && nodes_[slots_[s]].prefix == prefix) return {slots_[s], false};
+    for (uint32_t v; (v = slots_[s]) != kEmpty; s = next(s)) {
+      if ((v & kTagMask) == t && nodes_[v & kNodeMask].prefix == prefix) return {v & kNodeMask, false};
     }
+    if (nodes_.size() > kNodeMask) throw std::length_error("a prefix table holds at most 16M prefixes");
     nodes_.emplace_back();
     nodes_.back().prefix = prefix;
     const Index i = static_cast<Index>(nodes_.size() - 1);
-    slots_[s] = i;
-    tags_[s] = t;
+    slots_[s] = t | i;
     return {i, true};
   }
 
@@ -86,7 +89,8 @@ class PrefixTable {
     unlink(slot_of(i));
     const Index last = static_cast<Index>(nodes_.size() - 1);
     if (i != last) {
-      slots_[slot_of(last)] = i;
+      uint32_t& moved = slots_[slot_of(last)];
+      moved = (moved & kTagMask) | i;
       nodes_[i] = std::move(nodes_[last]);
     }
     nodes_.pop_back();
@@ -98,51 +102,48 @@ class PrefixTable {
   void clear() {
     nodes_.clear();
     slots_.clear();
-    tags_.clear();
   }
 
  private:
-  static constexpr uint8_t kEmpty = 0;  // the tag of an empty slot; a used one has its top bit set
+  static constexpr uint32_t kEmpty = 0;  // a used slot's tag has its top bit set
+  static constexpr uint32_t kNodeMask = (1u << 24) - 1;
+  static constexpr uint32_t kTagMask = ~kNodeMask;
 
-  static uint8_t tag(uint64_t h) { return static_cast<uint8_t>(h) | 0x80; }
+  static uint32_t tag(uint64_t h) { return (static_cast<uint32_t>(h) | 0x80) << 24; }
   size_t home(const Prefix& p) const { return prefix_hash(p) >> shift_; }
   size_t next(size_t s) const { return (s + 1) & (slots_.size() - 1); }
   size_t slot_of(Index i) const {
     size_t s = home(nodes_[i].prefix);
-    while (tags_[s] == kEmpty || slots_[s] != i) s = next(s);
+    while (slots_[s] == kEmpty || (slots_[s] & kNodeMask) != i) s = next(s);
     return s;
   }
   // Backward-shift deletion: later entries of the probe run move up into the hole.
   void unlink(size_t hole) {
-    for (size_t s = next(hole); tags_[s] != kEmpty; s = next(s)) {
-      const size_t want = home(nodes_[slots_[s]].prefix);
+    for (size_t s = next(hole); slots_[s] != kEmpty; s = next(s)) {
+      const size_t want = home(nodes_[slots_[s] & kNodeMask].prefix);
       // The entry at s may fill the hole if its home is not in (hole, s] (cyclically).
       const bool stays = hole <= s ? (hole < want && want <= s) : (hole < want || want <= s);
       if (!stays) {
         slots_[hole] = slots_[s];
-        tags_[hole] = tags_[s];
         hole = s;
       }
     }
-    tags_[hole] = kEmpty;
+    slots_[hole] = kEmpty;
   }
   void grow() { rehash(slots_.empty() ? 16 : slots_.size() * 2); }
   void rehash(size_t capacity) {
-    slots_.assign(capacity, 0);
-    tags_.assign(capacity, kEmpty);
+    slots_.assign(capacity, kEmpty);
     shift_ = 64 - std::countr_zero(capacity);
     for (Index i = 0; i < nodes_.size(); ++i) {
       const uint64_t h = prefix_hash(nodes_[i].prefix);
       size_t s = h >> shift_;
-      while (tags_[s] != kEmpty) s = next(s);
-      slots_[s] = i;
-      tags_[s] = tag(h);
+      while (slots_[s] != kEmpty) s = next(s);
+      slots_[s] = tag(h) | i;
     }
   }
 
   std::deque<Node> nodes_;
-  std::vector<uint32_t> slots_;  // node numbers
-  std::vector<uint8_t> tags_;    // kEmpty or a tag of the hash
+  std::vector<uint32_t> slots_;  // kEmpty, or a tag of the hash | a node number
   int shift_ = 64;
 };
 

@@ -40,28 +40,29 @@ std::pair<uint64_t, uint64_t> spread_key(const Prefix& p) {
 
 namespace {
 
-// Reorders routes by spread_key. IPv4 keys are 32 bits: an LSD radix sort, 4 passes of 8 bits;
-// anything with IPv6 in it takes std::sort.
-template <typename Ptr>
-void spread_order(std::vector<Ptr>& items) {
-  const bool all_v4 = std::all_of(items.begin(), items.end(), [](Ptr r) { return r->prefix.family() == Family::V4; });
+// Reorders items (route numbers) by the spread_key of prefix_of(item). IPv4 keys are 32 bits: an
+// LSD radix sort, 4 passes of 8 bits; anything with IPv6 in it takes std::sort.
+template <typename Item, typename PrefixOf>
+void spread_order(std::vector<Item>& items, PrefixOf prefix_of) {
+  const bool all_v4 =
+      std::all_of(items.begin(), items.end(), [&](Item r) { return prefix_of(r).family() == Family::V4; });
   if (!all_v4) {
-    std::vector<std::pair<std::pair<uint64_t, uint64_t>, Ptr>> keyed;
+    std::vector<std::pair<std::pair<uint64_t, uint64_t>, Item>> keyed;
     keyed.reserve(items.size());
-    for (Ptr r : items) keyed.emplace_back(spread_key(r->prefix), r);
+    for (Item r : items) keyed.emplace_back(spread_key(prefix_of(r)), r);
     std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (size_t i = 0; i < keyed.size(); ++i) items[i] = keyed[i].second;
     return;
   }
   // The key is computed again in each pass, not stored beside each item: the only buffer is one
-  // more vector of pointers (1M routes: 8 MB, not 32).
-  auto key = [](Ptr r) { return static_cast<uint32_t>(spread_key(r->prefix).first); };
-  std::vector<Ptr> other(items.size());
+  // more vector of items (1M routes: 4 MB).
+  auto key = [&](Item r) { return static_cast<uint32_t>(spread_key(prefix_of(r)).first); };
+  std::vector<Item> other(items.size());
   for (int shift = 0; shift < 32; shift += 8) {
     size_t counts[257] = {};
-    for (Ptr r : items) ++counts[((key(r) >> shift) & 0xff) + 1];
+    for (Item r : items) ++counts[((key(r) >> shift) & 0xff) + 1];
     for (int d = 0; d < 256; ++d) counts[d + 1] += counts[d];
-    for (Ptr r : items) other[counts[(key(r) >> shift) & 0xff]++] = r;
+    for (Item r : items) other[counts[(key(r) >> shift) & 0xff]++] = r;
     items.swap(other);  // 4 passes: the result ends in `items`
   }
 }
@@ -71,16 +72,17 @@ void spread_order(std::vector<Ptr>& items) {
 Programmer::Programmer(Kernel& kernel, ProgrammerOptions options)
     : kernel_(kernel), options_(options), next_id_(options.first_id) {}
 
-void Programmer::mark_dirty(Route& route) {
+void Programmer::mark_dirty(Routes::Index i) {
+  Route& route = routes_[i];
   if (route.dirty) return;
   route.dirty = true;
-  dirty_.push_back(&route);
+  dirty_.push_back(i);
 }
 
 void Programmer::mark_all_dirty() {
   ++resolve_epoch_;
-  for (auto& r : routes_) {
-    if (r.desired) mark_dirty(r);
+  for (Routes::Index i = 0; i < routes_.size(); ++i) {
+    if (routes_[i].desired) mark_dirty(i);
   }
 }
 
@@ -106,10 +108,11 @@ void Programmer::set_connected_prefixes(const std::map<Prefix, int>& connected) 
 }
 
 void Programmer::withdraw_all() {
-  for (auto& r : routes_) {
+  for (Routes::Index i = 0; i < routes_.size(); ++i) {
+    Route& r = routes_[i];
     set_desired(r, nullptr);
     if (std::exchange(r.adopted, false)) --adopted_count_;
-    mark_dirty(r);
+    mark_dirty(i);
   }
 }
 
@@ -122,13 +125,12 @@ std::optional<int> Programmer::resolve(const IpAddress& gateway) const {
 }
 
 void Programmer::set_desired(Route& e, HopLists::value_type* hops) {
-  const uint32_t id = hops ? hops->second.id + 1 : 0;
+  const uint32_t id = hops ? hops->second.id : 0;
   if (e.desired == id) return;
   const bool was_waiting = e.desired && !e.installed;
   if (HopLists::value_type* old = hops_of(e); old && --old->second.refs == 0) {
     if (last_hops_ == old) last_hops_ = nullptr;
-    hop_list_by_id_[old->second.id] = nullptr;
-    free_hop_list_ids_.push_back(old->second.id);
+    hop_list_numbers_.remove(old->second.id);
     hop_lists_.erase(old->first);
   }
   e.desired = id;
@@ -187,9 +189,8 @@ size_t Programmer::adopt(const KernelState& k) {
 
 size_t Programmer::sweep_adopted() {
   const size_t n = adopted_count_;
-  for (auto& r : routes_) {
-    if (!std::exchange(r.adopted, false)) continue;
-    mark_dirty(r);
+  for (Routes::Index i = 0; i < routes_.size(); ++i) {
+    if (std::exchange(routes_[i].adopted, false)) mark_dirty(i);
   }
   adopted_count_ = 0;
   return n;
@@ -226,28 +227,19 @@ void Programmer::update(const Prefix& prefix, const std::vector<IpAddress>& next
       list.erase(std::unique(list.begin(), list.end()), list.end());
       auto [it, added] = hop_lists_.try_emplace(std::move(list));
       hops = &*it;
-      if (added) {
-        if (free_hop_list_ids_.empty()) {
-          hops->second.id = static_cast<uint32_t>(hop_list_by_id_.size());
-          hop_list_by_id_.push_back(hops);
-        } else {
-          hops->second.id = free_hop_list_ids_.back();
-          free_hop_list_ids_.pop_back();
-          hop_list_by_id_[hops->second.id] = hops;
-        }
-      }
+      if (added) hops->second.id = hop_list_numbers_.add(hops);
       last_hops_ = hops;
     }
   }
-  Route* route = routes_.find(prefix);
-  if (!route) {
+  std::optional<Routes::Index> i = routes_.index_of(prefix);
+  if (!i) {
     if (!hops) return;
-    route = &routes_[routes_.try_emplace(prefix).first];
+    i = routes_.try_emplace(prefix).first;
   }
-  Route& e = *route;
+  Route& e = routes_[*i];
   if (std::exchange(e.adopted, false)) --adopted_count_;
   set_desired(e, hops);
-  mark_dirty(*route);
+  mark_dirty(*i);
 }
 
 const Programmer::Set& Programmer::target_of(Route& e) {
@@ -401,8 +393,8 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
     SetOf set_of{group_sets_};
     NexthopId last = 0;
     Move* m = nullptr;
-    for (auto* r : dirty_) {
-      Route& e = *r;
+    for (Routes::Index r : dirty_) {
+      Route& e = routes_[r];
       if (!e.installed) continue;
       const Set& target = target_of(e);
       if (set_of(e.installed) == target) continue;
@@ -439,12 +431,12 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
 
   // The held routes stay dirty for the next flush; those whose group was just replaced are done
   // (no need to order them for the kernel); the others are written now.
-  std::vector<Route*> waiting;
+  std::vector<Routes::Index> waiting;
   if (!held.empty() || !replaced.empty()) {
-    std::vector<Route*> now;
+    std::vector<Routes::Index> now;
     SetOf set_of{group_sets_};
-    for (auto* r : dirty_) {
-      Route& e = *r;
+    for (Routes::Index r : dirty_) {
+      Route& e = routes_[r];
       if (e.installed && replaced.count(e.installed) && set_of(e.installed) == target_of(e)) {
         e.dirty = false;
       } else if (e.installed && held.count(e.installed) && set_of(e.installed) != target_of(e)) {
@@ -455,12 +447,14 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
     }
     dirty_.swap(now);
   }
-  if (dirty_.size() >= kSpreadOrderMin) spread_order(dirty_);
+  if (dirty_.size() >= kSpreadOrderMin) {
+    spread_order(dirty_, [this](Routes::Index r) -> const Prefix& { return routes_[r].prefix; });
+  }
   // Each changed prefix to its set's group (made when new), or out of the kernel.
   std::map<NexthopId, Group*> group_of_id;
   SetOf set_of{group_sets_};
-  for (auto* r : dirty_) {
-    Route& e = *r;
+  for (Routes::Index r : dirty_) {
+    Route& e = routes_[r];
     const Set& target = target_of(e);
     e.dirty = false;
     const bool unchanged = e.installed && (replaced.count(e.installed) || set_of(e.installed) == target);
@@ -468,7 +462,7 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
       if (e.installed) {
         --groups_[set_of(e.installed)].refs;
         set_installed(e, 0);
-        if (target.empty()) emit({Op::DeleteRoute, 0, {}, {}, r->prefix});
+        if (target.empty()) emit({Op::DeleteRoute, 0, {}, {}, e.prefix});
       }
       if (!target.empty()) {
         HopList& h = hops_of(e)->second;
@@ -481,10 +475,10 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
         if (added) g->second = &groups_.at(target);
         ++g->second->refs;
         set_installed(e, h.group);
-        emit({Op::ReplaceRoute, h.group, {}, {}, r->prefix});
+        emit({Op::ReplaceRoute, h.group, {}, {}, e.prefix});
       }
     }
-    if (!e.desired && !e.installed && !e.adopted) unused_.push_back(r->prefix);
+    if (!e.desired && !e.installed && !e.adopted) unused_.push_back(e.prefix);
   }
   dirty_ = std::move(waiting);
   // Erasing moves a node (the last takes the hole): only while no held route points at one.

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/numbering.h"
 #include "common/prefix_table.h"
 #include "fib/kernel.h"
 
@@ -128,7 +129,7 @@ class Programmer {
   // A desired next-hop list, interned: every prefix with the same list shares one, and its
   // resolution is computed once per flush, not once per prefix.
   struct HopList {
-    uint32_t id = 0;  // its number in hop_list_by_id_, which a Route keeps instead of a pointer
+    uint32_t id = 0;  // its number in hop_list_numbers_, which a Route keeps instead of a pointer
     size_t refs = 0;
     uint64_t resolved_epoch = 0;  // `target` is valid while this equals resolve_epoch_
     Set target;
@@ -141,7 +142,7 @@ class Programmer {
     Prefix prefix;
     bool dirty = false;
     bool adopted = false;     // installed by a previous run, not yet confirmed
-    uint32_t desired = 0;     // its HopList's id + 1; 0: not wanted
+    uint32_t desired = 0;     // its HopList's id; 0: not wanted
     NexthopId installed = 0;  // its group in the kernel; 0: none
   };
   static_assert(sizeof(Route) == 28);
@@ -160,9 +161,9 @@ class Programmer {
   NexthopId group_for(const Set& set);
   void release_nexthop(const NexthopKey& key);
   void mark_all_dirty();
-  void mark_dirty(Route& route);
+  void mark_dirty(Routes::Index route);
   void set_desired(Route& e, HopLists::value_type* hops);
-  HopLists::value_type* hops_of(const Route& e) const { return e.desired ? hop_list_by_id_[e.desired - 1] : nullptr; }
+  HopLists::value_type* hops_of(const Route& e) const { return e.desired ? hop_list_numbers_[e.desired] : nullptr; }
   void set_installed(Route& e, NexthopId group);
   void emit(Op op);
   void replace_in_place(NexthopId gid, const Set& target);
@@ -178,11 +179,10 @@ class Programmer {
   uint64_t resolve_epoch_ = 1;         // bumped when connected prefixes change
   uint64_t flush_epoch_ = 1;
   HopLists hop_lists_;
-  std::vector<HopLists::value_type*> hop_list_by_id_;  // null: a free id
-  std::vector<uint32_t> free_hop_list_ids_;
+  Numbering<HopLists::value_type> hop_list_numbers_;
   HopLists::value_type* last_hops_ = nullptr;  // consecutive updates usually share a list
   Routes routes_;
-  std::vector<Route*> dirty_;                    // PrefixTable nodes stay put while nodes are only added
+  std::vector<Routes::Index> dirty_;             // route numbers stay while routes are only added
   std::vector<Prefix> unused_;                   // neither wanted nor installed: erased once no route is held
   std::unordered_map<NexthopId, Hold> holding_;  // groups whose moving routes wait
   std::map<NexthopKey, Nexthop> nexthops_;

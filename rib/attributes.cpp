@@ -1,6 +1,71 @@
 #include "rib/attributes.h"
 
+#include <mutex>
+#include <new>
+#include <stdexcept>
+#include <vector>
+
 namespace ridgeline::rib {
+namespace detail {
+
+std::atomic<AttrNode*> attr_chunks[kAttrChunks];
+
+namespace {
+
+struct AttrIds {
+  std::mutex mutex;
+  uint32_t next = 0;           // numbers below it have been used
+  std::vector<uint32_t> free;  // numbers given back
+  size_t alive = 0;
+};
+
+AttrIds& ids() {
+  static AttrIds* p = new AttrIds;  // never destroyed: a reference released at exit still finds it
+  return *p;
+}
+
+}  // namespace
+
+uint32_t attr_new(bgp::PathAttributes&& attrs, size_t hash) {
+  AttrIds& t = ids();
+  uint32_t n;
+  {
+    std::lock_guard lock(t.mutex);
+    if (!t.free.empty()) {
+      n = t.free.back();
+      t.free.pop_back();
+    } else {
+      n = t.next;
+      if ((n >> kAttrChunkBits) >= kAttrChunks) throw std::length_error("too many distinct path attribute sets");
+      if ((n & ((1u << kAttrChunkBits) - 1)) == 0) {
+        auto* chunk = static_cast<AttrNode*>(::operator new(sizeof(AttrNode) << kAttrChunkBits));
+        attr_chunks[n >> kAttrChunkBits].store(chunk, std::memory_order_release);
+      }
+      ++t.next;
+    }
+    ++t.alive;
+  }
+  AttrNode* node = new (attr_node(n + 1)) AttrNode{std::move(attrs), hash};
+  node->refs.store(1, std::memory_order_relaxed);
+  return n + 1;
+}
+
+void attr_delete(uint32_t id) {
+  attr_node(id)->~AttrNode();
+  AttrIds& t = ids();
+  std::lock_guard lock(t.mutex);
+  t.free.push_back(id - 1);
+  --t.alive;
+}
+
+size_t attr_table_size() {
+  AttrIds& t = ids();
+  std::lock_guard lock(t.mutex);
+  return t.alive;
+}
+
+}  // namespace detail
+
 namespace {
 
 struct Hasher {
@@ -52,13 +117,13 @@ size_t hash_value(const bgp::PathAttributes& a) {
 AttrRef AttributeStore::intern(const bgp::PathAttributes& attrs) {
   if (auto it = sets_.find(&attrs); it != sets_.end()) return *it;
   const size_t h = hash_value(attrs);
-  return *sets_.insert(AttrRef(new AttrRef::Node{attrs, h})).first;
+  return *sets_.insert(AttrRef::adopt(detail::attr_new(bgp::PathAttributes(attrs), h))).first;
 }
 
 AttrRef AttributeStore::intern(bgp::PathAttributes&& attrs) {
   if (auto it = sets_.find(&attrs); it != sets_.end()) return *it;
   const size_t h = hash_value(attrs);
-  return *sets_.insert(AttrRef(new AttrRef::Node{std::move(attrs), h})).first;
+  return *sets_.insert(AttrRef::adopt(detail::attr_new(std::move(attrs), h))).first;
 }
 
 size_t AttributeStore::collect() {

@@ -12,44 +12,72 @@ namespace ridgeline::rib {
 
 size_t hash_value(const bgp::PathAttributes& attrs);
 
-// A counted reference to an interned attribute set: one pointer (half a shared_ptr; a Loc-RIB
-// path holds one), the count beside the attributes. The set goes with its last reference.
+namespace detail {
+
+// The interned sets live in one process-wide table of fixed chunks, numbered, so that a
+// reference is a 4-byte number (a Loc-RIB path holds one) and a set never moves. Chunks are
+// added, never freed; reading a set is lock-free from any thread. Numbers are taken and given
+// back under a mutex, since the last reference may go on another thread (the API's).
+struct AttrNode {
+  bgp::PathAttributes attrs;
+  size_t hash = 0;
+  std::atomic<uint32_t> refs{0};
+};
+
+inline constexpr unsigned kAttrChunkBits = 10;     // 1024 sets a chunk
+inline constexpr uint32_t kAttrChunks = 1u << 14;  // 16M sets in all
+extern std::atomic<AttrNode*> attr_chunks[kAttrChunks];
+
+inline AttrNode* attr_node(uint32_t id) {  // id: the set's number + 1
+  const uint32_t n = id - 1;
+  return attr_chunks[n >> kAttrChunkBits].load(std::memory_order_acquire) + (n & ((1u << kAttrChunkBits) - 1));
+}
+uint32_t attr_new(bgp::PathAttributes&& attrs, size_t hash);  // with one reference
+void attr_delete(uint32_t id);                                // the last reference went
+size_t attr_table_size();                                     // sets alive, for tests
+
+}  // namespace detail
+
+// A counted reference to an interned attribute set, 4 bytes. The set goes with its last
+// reference.
 class AttrRef {
  public:
   AttrRef() = default;
-  AttrRef(const AttrRef& o) : n_(o.n_) { hold(); }
-  AttrRef(AttrRef&& o) noexcept : n_(std::exchange(o.n_, nullptr)) {}
+  AttrRef(const AttrRef& o) : id_(o.id_) { hold(); }
+  AttrRef(AttrRef&& o) noexcept : id_(std::exchange(o.id_, 0)) {}
   AttrRef& operator=(AttrRef o) noexcept {
-    std::swap(n_, o.n_);
+    std::swap(id_, o.id_);
     return *this;
   }
   ~AttrRef() { release(); }
 
-  const bgp::PathAttributes* get() const { return n_ ? &n_->attrs : nullptr; }
-  const bgp::PathAttributes& operator*() const { return n_->attrs; }
-  const bgp::PathAttributes* operator->() const { return &n_->attrs; }
-  explicit operator bool() const { return n_ != nullptr; }
-  bool operator==(const AttrRef& o) const { return n_ == o.n_; }
-  void reset() { release(), n_ = nullptr; }
-  uint32_t use_count() const { return n_ ? n_->refs.load(std::memory_order_relaxed) : 0; }
-  size_t hash() const { return n_->hash; }
+  const bgp::PathAttributes* get() const { return id_ ? &node()->attrs : nullptr; }
+  const bgp::PathAttributes& operator*() const { return node()->attrs; }
+  const bgp::PathAttributes* operator->() const { return &node()->attrs; }
+  explicit operator bool() const { return id_ != 0; }
+  bool operator==(const AttrRef& o) const { return id_ == o.id_; }
+  void reset() { release(), id_ = 0; }
+  uint32_t use_count() const { return id_ ? node()->refs.load(std::memory_order_relaxed) : 0; }
+  size_t hash() const { return node()->hash; }
 
  private:
   friend class AttributeStore;
-  struct Node {
-    bgp::PathAttributes attrs;
-    size_t hash = 0;
-    std::atomic<uint32_t> refs{0};
-  };
-  explicit AttrRef(Node* n) : n_(n) { hold(); }
+  static AttrRef adopt(uint32_t id) {  // takes over the reference attr_new() made
+    AttrRef r;
+    r.id_ = id;
+    return r;
+  }
+  detail::AttrNode* node() const { return detail::attr_node(id_); }
   void hold() {
-    if (n_) n_->refs.fetch_add(1, std::memory_order_relaxed);
+    if (id_) node()->refs.fetch_add(1, std::memory_order_relaxed);
   }
   void release() {
-    if (n_ && n_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete n_;
+    if (id_ && node()->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) detail::attr_delete(id_);
   }
-  Node* n_ = nullptr;
+  uint32_t id_ = 0;  // 0: none
 };
+
+static_assert(sizeof(AttrRef) == 4);
 
 class AttributeStore {
  public:

@@ -9,45 +9,54 @@ namespace ridgeline::rib {
 // --- HopSets ---
 
 HopSets::Ref HopSets::acquire(const Set& set) {
-  if (set.empty()) return nullptr;
-  if (last_ && last_->first == set) {
-    ++last_->second.refs;
+  if (set.empty()) return 0;
+  if (last_ && node(last_)->first == set) {
+    ++node(last_)->second.refs;
     return last_;
   }
   auto [it, added] = sets_.try_emplace(set);
-  if (added) it->second.shared = std::make_shared<const Set>(it->first);
-  ++it->second.refs;
-  return last_ = &*it;
+  Use& use = it->second;
+  if (added) {
+    use.shared = std::make_shared<const Set>(it->first);
+    use.id = numbers_.add(&*it);
+  }
+  ++use.refs;
+  return last_ = use.id;
 }
 
 HopSets::Ref HopSets::acquire_one(const IpAddress& hop) {
-  if (last_ && last_->first.size() == 1 && last_->first[0] == hop) {
-    ++last_->second.refs;
-    return last_;
+  if (last_) {
+    Node* n = node(last_);
+    if (n->first.size() == 1 && n->first[0] == hop) {
+      ++n->second.refs;
+      return last_;
+    }
   }
   return acquire(Set{hop});  // a miss: rare
 }
 
 void HopSets::release(Ref ref) {
   if (!ref) return;
-  if (--ref->second.refs > 0) return;
-  if (ref == last_) last_ = nullptr;
-  sets_.erase(ref->first);
+  Node* n = node(ref);
+  if (--n->second.refs > 0) return;
+  if (ref == last_) last_ = 0;
+  numbers_.remove(ref);
+  sets_.erase(n->first);
 }
 
-const HopSets::Set& HopSets::get(Ref ref) {
+const HopSets::Set& HopSets::get(Ref ref) const {
   static const Set kNone;
-  return ref ? ref->first : kNone;
+  return ref ? node(ref)->first : kNone;
 }
 
-NextHops HopSets::shared(Ref ref) {
-  return ref ? NextHops(ref->second.shared) : NextHops();
+NextHops HopSets::shared(Ref ref) const {
+  return ref ? NextHops(node(ref)->second.shared) : NextHops();
 }
 
 // --- LocRib ---
 
 LocRib::~LocRib() {
-  for (RibEntry& e : entries_) hop_sets_.release(std::exchange(e.hops, nullptr));
+  for (RibEntry& e : entries_) hop_sets_.release(std::exchange(e.hops, 0));
 }
 
 void LocRib::set_options(const DecisionOptions& options) {
@@ -221,10 +230,10 @@ void LocRib::decide(RibEntry& entry) {
     // One path: it is the best if it is usable, and alone in its multipath set.
     const Path& p = entry.paths[0];
     entry.best_index = p.eligible ? 0 : RibEntry::kNone;
-    entry.hops = p.eligible && p.peer != kLocalPeer ? hop_sets_.acquire_one(p.next_hop) : nullptr;
+    entry.hops = p.eligible && p.peer != kLocalPeer ? hop_sets_.acquire_one(p.next_hop) : 0;
   } else if (entry.paths.empty()) {
     entry.best_index = RibEntry::kNone;
-    entry.hops = nullptr;
+    entry.hops = 0;
   } else {
     select(candidates(entry), options_[index(entry.prefix.family())], selection_);
     const Selection& s = selection_;
@@ -258,7 +267,7 @@ RibChanges LocRib::drain(uint32_t now) {
     hop_sets_.release(old_hops);
     const bool best_changed = entry.best_touched || entry.best_index != old_best;
     entry.best_touched = false;
-    if (hops_changed) changes.fib.push_back({entry.prefix, HopSets::shared(entry.hops)});
+    if (hops_changed) changes.fib.push_back({entry.prefix, hop_sets_.shared(entry.hops)});
     if (best_changed) changes.best_changed.push_back(entry.prefix);
     if (hops_changed || best_changed) entry.changed_at = now;
     if (entry.paths.empty()) empty.push_back(i);

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/numbering.h"
 #include "common/prefix_table.h"
 #include "common/route_change.h"
 #include "rib/attributes.h"
@@ -28,28 +29,33 @@ struct PeerInfo {
   bool ebgp = true;
 };
 
-// Interned forwarding next-hop sets (sorted, unique), reference-counted; the empty set is null.
+// Interned forwarding next-hop sets (sorted, unique), reference-counted, each known by a 4-byte
+// number; the empty set is 0.
 class HopSets {
  public:
   using Set = std::vector<IpAddress>;
-  struct Use {
-    uint32_t refs = 0;
-    std::shared_ptr<const Set> shared;  // what RouteChanges carry, made once per set
-  };
-  using Ref = std::pair<const Set, Use>*;
+  using Ref = uint32_t;  // 0: the empty set; else the set's number + 1
   Ref acquire(const Set& set);
   Ref acquire_one(const IpAddress& hop);  // {hop}, without building a vector on a hit
   void hold(Ref ref) {
-    if (ref) ++ref->second.refs;
+    if (ref) ++node(ref)->second.refs;
   }
   void release(Ref ref);
-  static const Set& get(Ref ref);
-  static NextHops shared(Ref ref);
+  const Set& get(Ref ref) const;
+  NextHops shared(Ref ref) const;
   size_t size() const { return sets_.size(); }
 
  private:
+  struct Use {
+    uint32_t refs = 0;
+    uint32_t id = 0;                    // its Ref
+    std::shared_ptr<const Set> shared;  // what RouteChanges carry, made once per set
+  };
+  using Node = std::pair<const Set, Use>;
+  Node* node(Ref ref) const { return numbers_[ref]; }
   std::map<Set, Use> sets_;
-  Ref last_ = nullptr;  // consecutive routes usually share one
+  Numbering<Node> numbers_;
+  Ref last_ = 0;  // consecutive routes usually share one
 };
 
 struct RibEntry {
@@ -59,16 +65,15 @@ struct RibEntry {
   // While clean: the best path's index. While dirty: the index of the path that was best at the
   // last decision, followed through erasures, or kNone once it changed or left.
   uint32_t best_index = kNone;
-  [[no_unique_address]] PathList paths;  // its 4 bytes of tail padding hold changed_at
-  uint32_t changed_at = 0;               // the `now` of the drain that last changed its best path or next hops
-  HopSets::Ref hops = nullptr;           // what the kernel should hold (after the last decision)
+  PathList paths;
+  uint32_t changed_at = 0;  // the `now` of the drain that last changed its best path or next hops
+  HopSets::Ref hops = 0;    // what the kernel should hold (after the last decision)
 
   static constexpr uint32_t kNone = UINT32_MAX;
   const Path* best() const { return !dirty && best_index != kNone ? &paths[best_index] : nullptr; }
-  const std::vector<IpAddress>& fib_next_hops() const { return HopSets::get(hops); }
 };
 
-static_assert(sizeof(RibEntry) == 72, "a RibEntry is 72 bytes: see bench_rib_memory");
+static_assert(sizeof(RibEntry) == 64, "a RibEntry is 64 bytes: see bench_rib_memory");
 
 using RouteChange = ridgeline::RouteChange;
 
@@ -109,6 +114,8 @@ class LocRib {
   Selection selection(const RibEntry& entry) const;
 
   const RibEntry* find(const Prefix& prefix) const { return entries_.find(prefix); }
+  // What the kernel should hold for the entry (after the last decision).
+  const std::vector<IpAddress>& fib_next_hops(const RibEntry& entry) const { return hop_sets_.get(entry.hops); }
   size_t prefix_count() const { return entries_.size(); }
   size_t path_count() const;
   // The paths a peer has in the Loc-RIB, of one family (its accepted prefixes).

@@ -1,7 +1,7 @@
 #pragma once
 // A prefix's paths: the first inline, the others in a slot of a PathPool holding exactly that
 // many (no malloc header, no rounding up). A /32 from one node costs no allocation, and each
-// further node announcing it costs one Path (24 bytes): 4-way ECMP is 3 x 24 bytes more.
+// further node announcing it costs one Path (20 bytes): 4-way ECMP is 3 x 20 bytes more.
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -145,11 +145,13 @@ class PathList {
   void destroy();
   void move_rest(PathPool& pool, uint32_t from, uint32_t to);
 
+  Path* rest_ = nullptr;  // paths 1.. (size_ - 1 of them) in a pool slot of capacity_for(size_ - 1)
   union {
     Path first_;  // live while size_ >= 1
   };
-  Path* rest_ = nullptr;  // paths 1.. (size_ - 1 of them) in a pool slot of capacity_for(size_ - 1)
   uint32_t size_ = 0;
 };
+
+static_assert(sizeof(Path) == 20 && sizeof(PathList) == 32, "see bench_rib_memory");
 
 }  // namespace ridgeline::rib

@@ -412,7 +412,7 @@ struct ApiServer::Services {
       }
       const rib::Selection sel = speaker_.loc_rib().selection(*e);
       fill_path(prefix, *e, sel, e->best_index, *ev.mutable_best());
-      for (const auto& h : e->fib_next_hops()) ev.add_fib_next_hops(h.to_string());
+      for (const auto& h : speaker_.loc_rib().fib_next_hops(*e)) ev.add_fib_next_hops(h.to_string());
       return ev;
     }
 
@@ -424,7 +424,7 @@ struct ApiServer::Services {
         for (const auto& c : best->attrs->large_communities) s.add_large_communities(config::format_large_community(c));
         if (best->attrs->local_pref) s.set_local_pref(*best->attrs->local_pref);
       }
-      for (const auto& h : e.fib_next_hops()) s.add_rib_next_hops(h.to_string());
+      for (const auto& h : speaker_.loc_rib().fib_next_hops(e)) s.add_rib_next_hops(h.to_string());
       const rib::Selection sel = speaker_.loc_rib().selection(e);
       for (size_t i = 0; i < e.paths.size(); ++i) {
         const rib::Path& path = e.paths[i];
@@ -484,7 +484,7 @@ struct ApiServer::Services {
         if (best && !f.attrs_ok(*best->attrs)) continue;
         v1::Route route;
         route.set_prefix(prefix.to_string());
-        for (const auto& h : e.fib_next_hops()) route.add_fib_next_hops(h.to_string());
+        for (const auto& h : speaker_.loc_rib().fib_next_hops(e)) route.add_fib_next_hops(h.to_string());
         const rib::Selection sel = speaker_.loc_rib().selection(e);
         for (size_t i = 0; i < e.paths.size(); ++i) {
           if (!req.neighbor().empty() && peer_name(e.paths[i].peer) != req.neighbor()) continue;

@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 #include <tuple>
 
 namespace ridgeline::rib {
@@ -63,6 +64,33 @@ TEST(AttributeStore, OneCopyPerDistinctSet) {
   EXPECT_EQ(store.collect(), 1u);
   EXPECT_EQ(store.size(), 1u);
   EXPECT_EQ(store.intern(node_attrs(64501)).get(), a.get());
+}
+
+// AttrRef is a 4-byte number into one process-wide table: a set lives exactly as long as its
+// references, wherever the last one goes, and its number is then given to the next new set.
+TEST(AttributeStore, SetsLiveAsLongAsTheirReferencesOnAnyThread) {
+  const size_t before = detail::attr_table_size();
+  std::vector<AttrRef> refs;
+  {
+    AttributeStore store;
+    for (uint32_t asn = 64600; asn < 64600 + 3000; ++asn) refs.push_back(store.intern(node_attrs(asn)));
+    EXPECT_EQ(detail::attr_table_size(), before + 3000);  // more than one chunk of 1024
+  }                                                       // the store's references go: the paths' keep the sets
+  EXPECT_EQ(detail::attr_table_size(), before + 3000);
+  for (size_t i = 0; i < refs.size(); ++i) {
+    ASSERT_EQ(refs[i]->as_path->segments[0].asns[0], 64600 + i);
+    ASSERT_EQ(refs[i].use_count(), 1u);
+  }
+  std::vector<AttrRef> half(refs.begin(), refs.begin() + 1500);
+  refs.clear();  // the second half's last references
+  EXPECT_EQ(detail::attr_table_size(), before + 1500);
+  std::thread([moved = std::move(half)]() mutable { moved.clear(); }).join();  // the API thread's
+  EXPECT_EQ(detail::attr_table_size(), before);
+
+  AttributeStore store;  // a set made after the frees (on a number given back)
+  const AttrRef a = store.intern(node_attrs(64501));
+  EXPECT_EQ(a->as_path->segments[0].asns[0], 64501u);
+  EXPECT_EQ(detail::attr_table_size(), before + 1);
 }
 
 TEST(AttributeStore, HashSeesEveryField) {
@@ -302,7 +330,7 @@ TEST_F(LocRibTest, NextHopSetsAreSharedAndFreed) {
   }
   rib.drain();
   EXPECT_EQ(rib.hop_set_count(), 2u);  // {1,2} and {3}
-  EXPECT_EQ(rib.find(pfx("10.0.2.9/32"))->fib_next_hops(), (std::vector<IpAddress>{node(1), node(2)}));
+  EXPECT_EQ(rib.fib_next_hops(*rib.find(pfx("10.0.2.9/32"))), (std::vector<IpAddress>{node(1), node(2)}));
   rib.withdraw_peer(3);
   rib.drain();
   EXPECT_EQ(rib.hop_set_count(), 1u);
@@ -397,7 +425,7 @@ TEST_F(LocRibTest, RandomOperationsMatchAPlainModel) {
       const RibEntry* e = rib.find(p);
       ASSERT_EQ(e != nullptr, !paths.empty()) << round << " " << p.to_string();
       if (e) {
-        EXPECT_EQ(e->fib_next_hops(), now.hops);
+        EXPECT_EQ(rib.fib_next_hops(*e), now.hops);
       }
       last[p] = now;
     }

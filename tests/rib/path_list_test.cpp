@@ -66,7 +66,7 @@ TEST(PathPool, ExtraPathsCostTheirOwnSizeAndEmptiedSlabsGoBack) {
   const AttrRef attrs = store.intern(attrs_of(64501));
   PathPool pool;
   std::vector<PathList> lists(20000);
-  // 4 paths each: the rest (3 x 24 bytes) in one slot, grown one path at a time.
+  // 4 paths each: the rest (3 x 20 bytes) in one slot, grown one path at a time.
   for (PeerId peer = 1; peer <= 4; ++peer) {
     for (auto& list : lists) list.push_back(path(peer, attrs), pool);
   }
