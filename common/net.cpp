@@ -66,15 +66,18 @@ bool IpAddress::is_link_local() const {
   return is_v4() ? (bytes_[0] == 169 && bytes_[1] == 254) : (bytes_[0] == 0xfe && (bytes_[1] & 0xc0) == 0x80);
 }
 
-Prefix::Prefix(IpAddress address, uint8_t length) : length_(std::min(length, max_prefix_length(address.family()))) {
-  std::array<uint8_t, 16> raw = address.raw();
-  const size_t width = address_bytes(address.family());
-  for (size_t i = 0; i < width; ++i) {
-    const int bits_here = static_cast<int>(length_) - static_cast<int>(i * 8);
-    if (bits_here >= 8) continue;
-    raw[i] = bits_here <= 0 ? 0 : static_cast<uint8_t>(raw[i] & (0xff << (8 - bits_here)));
-  }
-  address_ = IpAddress::from_bytes(address.family(), {raw.data(), width});
+Prefix::Prefix(IpAddress address, uint8_t length)
+    : address_(address), length_(std::min(length, max_prefix_length(address.family()))) {
+  // Host bits cleared as two big-endian 64-bit words (an IPv4 address is the first 4 bytes; the
+  // rest of its 16 are zero).
+  const unsigned keep = length_;
+  if (keep == 128 || (keep == 32 && address.is_v4())) return;
+  uint64_t w[2];
+  std::memcpy(w, address.raw().data(), 16);
+  auto mask = [](unsigned bits) { return bits >= 64 ? ~0ull : bits == 0 ? 0ull : ~0ull << (64 - bits); };
+  w[0] &= __builtin_bswap64(mask(keep));
+  w[1] &= __builtin_bswap64(mask(keep > 64 ? keep - 64 : 0));
+  address_ = IpAddress::from_bytes(address.family(), {reinterpret_cast<const uint8_t*>(w), 16});
 }
 
 std::optional<Prefix> Prefix::parse(std::string_view text) {

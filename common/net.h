@@ -41,7 +41,12 @@ class IpAddress {
   bool is_link_local() const;  // fe80::/10 or 169.254/16
 
   auto operator<=>(const IpAddress&) const = default;
-  bool operator==(const IpAddress&) const = default;
+  bool operator==(const IpAddress& o) const {  // two 8-byte compares, not a memcmp call (hot in every table)
+    uint64_t a[2], b[2];
+    std::memcpy(a, bytes_.data(), 16);
+    std::memcpy(b, o.bytes_.data(), 16);
+    return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0 && family_ == o.family_;
+  }
 
  private:
   Family family_ = Family::V4;
@@ -65,7 +70,7 @@ class Prefix {
   std::string to_string() const;
 
   auto operator<=>(const Prefix&) const = default;
-  bool operator==(const Prefix&) const = default;
+  bool operator==(const Prefix& o) const { return address_ == o.address_ && length_ == o.length_; }
 
  private:
   IpAddress address_;

@@ -39,6 +39,23 @@ TEST(Prefix, MasksHostBitsSoEqualNetworksCompareEqual) {
   EXPECT_EQ(Prefix::parse("10.0.0.1")->length(), 32);
 }
 
+// The word-wise mask against a bit-by-bit one, at every length of both families.
+TEST(Prefix, MaskKeepsExactlyTheFirstLengthBits) {
+  const IpAddress v4 = *IpAddress::parse("255.170.85.255");
+  const IpAddress v6 = *IpAddress::parse("ffff:aaaa:5555:ffff:ffff:aaaa:5555:ffff");
+  for (const IpAddress& a : {v4, v6}) {
+    for (unsigned len = 0; len <= max_prefix_length(a.family()); ++len) {
+      std::array<uint8_t, 16> want{};
+      for (unsigned bit = 0; bit < len; ++bit) want[bit / 8] |= a.raw()[bit / 8] & (0x80 >> (bit % 8));
+      const Prefix p(a, static_cast<uint8_t>(len));
+      EXPECT_EQ(p.address().raw(), want) << a.to_string() << "/" << len;
+      EXPECT_EQ(p.length(), len);
+      EXPECT_EQ(p.family(), a.family());
+    }
+  }
+  EXPECT_NE(Prefix(v4, 32), Prefix(IpAddress::from_bytes(Family::V6, v4.raw()), 32));  // same bytes, not equal
+}
+
 TEST(Prefix, RejectsBadLengths) {
   EXPECT_FALSE(Prefix::parse("10.0.0.0/33"));
   EXPECT_FALSE(Prefix::parse("10.0.0.0/"));

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <random>
+#include <set>
 
 namespace ridgeline {
 namespace {
@@ -65,6 +66,59 @@ TEST(PrefixTable, RandomOperationsMatchAMap) {
     ++seen;
   }
   EXPECT_EQ(seen, model.size());
+}
+
+TEST(PrefixTable, MixedLengthsAndFamiliesMatchAMap) {
+  PrefixTable<Node> t;
+  std::map<Prefix, int> model;
+  std::mt19937 rng(777);
+  auto random_prefix = [&]() {
+    const bool v6 = rng() % 2;
+    std::array<uint8_t, 16> raw{};
+    for (size_t i = 0; i < (v6 ? 16u : 4u); ++i) raw[i] = static_cast<uint8_t>(i < 2 ? 10 : rng() % 4);
+    const IpAddress a = IpAddress::from_bytes(v6 ? Family::V6 : Family::V4, {raw.data(), v6 ? 16u : 4u});
+    const unsigned max = max_prefix_length(a.family());
+    const unsigned len = rng() % 4 == 0 ? rng() % (max + 1) : max - rng() % 6;  // every length, mostly long
+    return Prefix(a, static_cast<uint8_t>(len));
+  };
+  for (int step = 0; step < 100000; ++step) {
+    const Prefix p = random_prefix();
+    if (rng() % 3 == 0) {
+      auto i = t.index_of(p);
+      ASSERT_EQ(i.has_value(), model.count(p) == 1) << p.to_string();
+      if (i) {
+        t.erase_at(*i);
+        model.erase(p);
+      }
+    } else {
+      auto [i, added] = t.try_emplace(p);
+      ASSERT_EQ(added, model.count(p) == 0) << p.to_string();
+      t[i].value = step;
+      model[p] = step;
+    }
+  }
+  ASSERT_EQ(t.size(), model.size());
+  for (const auto& [p, v] : model) {
+    ASSERT_NE(t.find(p), nullptr) << p.to_string();
+    EXPECT_EQ(t.find(p)->value, v);
+  }
+}
+
+// The 16 /32s of an aligned block share one run of the index (one cache line) at distinct
+// slots and tags; the next block's run is elsewhere.
+TEST(PrefixTable, NeighboursShareARunAtDistinctSlots) {
+  std::set<uint32_t> lows, tags;
+  const PrefixHash first = prefix_hash(host(0x0a000010));
+  for (uint32_t a = 0x0a000010; a < 0x0a000020; ++a) {
+    const PrefixHash h = prefix_hash(host(a));
+    EXPECT_EQ(h.run, first.run);
+    lows.insert(h.low);
+    tags.insert(h.tag);
+  }
+  EXPECT_EQ(lows.size(), 16u);
+  EXPECT_EQ(tags.size(), 16u);
+  EXPECT_NE(prefix_hash(host(0x0a000020)).run, first.run);
+  EXPECT_NE(prefix_hash(Prefix(IpAddress::v4(0x0a000010), 31)).run, first.run);  // another length
 }
 
 TEST(PrefixTable, ReserveKeepsEveryNode) {
