@@ -2,8 +2,9 @@
 // A compact table of per-prefix nodes: the nodes live in a std::deque (no per-node allocation,
 // no copy of the whole table when it grows), found through an open-addressing index (linear
 // probing, backward-shift deletion) of 4-byte slots: a one-byte hash tag above a 24-bit node
-// number, so that a probe touches a node only when its tag matches. Node::prefix is the key; a
-// table holds at most 16M nodes.
+// number, so that a probe touches a node only when its tag matches. A node begins with its key,
+// a PrefixKey of 6 bytes (an IPv6 address is kept aside by the table); prefix_of() gives the
+// Prefix back. A table holds at most 16M nodes.
 //
 // Node numbers are dense, 0..size()-1: erase_at() moves the last node into the hole, so a
 // caller that keeps node numbers must erase from the highest number down. References to nodes
@@ -74,10 +75,27 @@ inline PrefixHash prefix_hash(const Prefix& p) {
           (static_cast<uint32_t>(h) ^ (low * 0x5bu)) & 0x7f};
 }
 
+// A prefix in 6 bytes, the first member of a PrefixTable node (alignment 1: the node's own small
+// fields follow without padding). IPv4: the address inline; IPv6: the number of its address in
+// the table's store.
+struct PrefixKey {
+  uint8_t word[4] = {};  // IPv4: the address (network order); IPv6: the store number
+  uint8_t length = 0;
+  bool v6 = false;
+  Family family() const { return v6 ? Family::V6 : Family::V4; }
+};
+static_assert(sizeof(PrefixKey) == 6 && alignof(PrefixKey) == 1);
+
 template <typename Node>
 class PrefixTable {
  public:
   using Index = uint32_t;
+
+  Prefix prefix_of(const Node& n) const {
+    if (!n.key.v6) return Prefix(IpAddress::from_bytes(Family::V4, {n.key.word, 4}), n.key.length);
+    return Prefix(IpAddress::from_bytes(Family::V6, v6_addresses_[word(n.key)]), n.key.length);
+  }
+  Prefix prefix_of(Index i) const { return prefix_of(nodes_[i]); }
 
   size_t size() const { return nodes_.size(); }
   bool empty() const { return nodes_.empty(); }
@@ -92,10 +110,11 @@ class PrefixTable {
     if (slots_.empty()) return std::nullopt;
     const PrefixHash h = prefix_hash(prefix);
     const uint32_t t = tag(h);
+    const PrefixKey probe = probe_key(prefix);
     for (size_t s = home(h);; s = next(s)) {
       const uint32_t v = slots_[s];
       if (v == kEmpty) return std::nullopt;
-      if ((v & kTagMask) == t && nodes_[v & kNodeMask].prefix == prefix) return v & kNodeMask;
+      if ((v & kTagMask) == t && matches(nodes_[v & kNodeMask].key, probe, prefix)) return v & kNodeMask;
     }
   }
   Node* find(const Prefix& prefix) {
@@ -112,13 +131,15 @@ class PrefixTable {
     if ((nodes_.size() + 1) * 4 > slots_.size() * 3) grow();
     const PrefixHash h = prefix_hash(prefix);
     const uint32_t t = tag(h);
+    const PrefixKey probe = probe_key(prefix);
     size_t s = home(h);
     for (uint32_t v; (v = slots_[s]) != kEmpty; s = next(s)) {
-      if ((v & kTagMask) == t && nodes_[v & kNodeMask].prefix == prefix) return {v & kNodeMask, false};
+      if ((v & kTagMask) == t && matches(nodes_[v & kNodeMask].key, probe, prefix)) return {v & kNodeMask, false};
     }
     if (nodes_.size() > kNodeMask) throw std::length_error("a prefix table holds at most 16M prefixes");
     nodes_.emplace_back();
-    nodes_.back().prefix = prefix;
+    nodes_.back().key = probe;
+    if (probe.v6) set_word(nodes_.back().key, store_v6(prefix.address()));
     const Index i = static_cast<Index>(nodes_.size() - 1);
     slots_[s] = t | i;
     return {i, true};
@@ -127,6 +148,7 @@ class PrefixTable {
   // Removes node i; the last node takes its number.
   void erase_at(Index i) {
     unlink(slot_of(i));
+    if (nodes_[i].key.v6) free_v6_.push_back(word(nodes_[i].key));
     const Index last = static_cast<Index>(nodes_.size() - 1);
     if (i != last) {
       uint32_t& moved = slots_[slot_of(last)];
@@ -142,6 +164,8 @@ class PrefixTable {
   void clear() {
     nodes_.clear();
     slots_.clear();
+    v6_addresses_.clear();
+    free_v6_.clear();
   }
 
  private:
@@ -149,6 +173,34 @@ class PrefixTable {
   static constexpr uint32_t kNodeMask = (1u << 24) - 1;
   static constexpr uint32_t kTagMask = ~kNodeMask;
 
+  static uint32_t word(const PrefixKey& k) {
+    uint32_t w;
+    std::memcpy(&w, k.word, 4);
+    return w;
+  }
+  static void set_word(PrefixKey& k, uint32_t w) { std::memcpy(k.word, &w, 4); }
+  // The key of `p` as its node would hold it, but for an IPv6 store number (compared apart).
+  static PrefixKey probe_key(const Prefix& p) {
+    PrefixKey k;
+    k.length = p.length();
+    k.v6 = p.family() == Family::V6;
+    if (!k.v6) std::memcpy(k.word, p.address().raw().data(), 4);
+    return k;
+  }
+  bool matches(const PrefixKey& k, const PrefixKey& probe, const Prefix& p) const {
+    if (!probe.v6) return std::memcmp(&k, &probe, sizeof k) == 0;  // a 4- and a 2-byte compare
+    return k.v6 && k.length == probe.length && v6_addresses_[word(k)] == p.address().raw();
+  }
+  uint32_t store_v6(const IpAddress& a) {
+    if (free_v6_.empty()) {
+      v6_addresses_.push_back(a.raw());
+      return static_cast<uint32_t>(v6_addresses_.size() - 1);
+    }
+    const uint32_t n = free_v6_.back();
+    free_v6_.pop_back();
+    v6_addresses_[n] = a.raw();
+    return n;
+  }
   static uint32_t tag(const PrefixHash& h) { return (h.tag | 0x80) << 24; }
   // The index has at least 16 slots: a run fits.
   size_t home(const PrefixHash& h) const {
@@ -158,14 +210,14 @@ class PrefixTable {
   size_t home(const Prefix& p) const { return home(prefix_hash(p)); }
   size_t next(size_t s) const { return (s + 1) & (slots_.size() - 1); }
   size_t slot_of(Index i) const {
-    size_t s = home(nodes_[i].prefix);
+    size_t s = home(prefix_of(nodes_[i]));
     while (slots_[s] == kEmpty || (slots_[s] & kNodeMask) != i) s = next(s);
     return s;
   }
   // Backward-shift deletion: later entries of the probe run move up into the hole.
   void unlink(size_t hole) {
     for (size_t s = next(hole); slots_[s] != kEmpty; s = next(s)) {
-      const size_t want = home(nodes_[slots_[s] & kNodeMask].prefix);
+      const size_t want = home(prefix_of(nodes_[slots_[s] & kNodeMask]));
       // The entry at s may fill the hole if its home is not in (hole, s] (cyclically).
       const bool stays = hole <= s ? (hole < want && want <= s) : (hole < want || want <= s);
       if (!stays) {
@@ -181,7 +233,7 @@ class PrefixTable {
     slots_.assign(capacity, kEmpty);
     shift_ = 64 - std::countr_zero(capacity);
     for (Index i = 0; i < nodes_.size(); ++i) {
-      const PrefixHash h = prefix_hash(nodes_[i].prefix);
+      const PrefixHash h = prefix_hash(prefix_of(nodes_[i]));
       size_t s = home(h);
       while (slots_[s] != kEmpty) s = next(s);
       slots_[s] = tag(h) | i;
@@ -189,7 +241,9 @@ class PrefixTable {
   }
 
   std::deque<Node> nodes_;
-  std::vector<uint32_t> slots_;  // kEmpty, or a tag of the hash | a node number
+  std::vector<uint32_t> slots_;                        // kEmpty, or a tag of the hash | a node number
+  std::vector<std::array<uint8_t, 16>> v6_addresses_;  // by store number
+  std::vector<uint32_t> free_v6_;
   int shift_ = 64;
 };
 

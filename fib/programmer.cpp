@@ -448,7 +448,7 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
     dirty_.swap(now);
   }
   if (dirty_.size() >= kSpreadOrderMin) {
-    spread_order(dirty_, [this](Routes::Index r) -> const Prefix& { return routes_[r].prefix; });
+    spread_order(dirty_, [this](Routes::Index r) { return routes_.prefix_of(r); });
   }
   // Each changed prefix to its set's group (made when new), or out of the kernel.
   std::map<NexthopId, Group*> group_of_id;
@@ -462,7 +462,7 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
       if (e.installed) {
         --groups_[set_of(e.installed)].refs;
         set_installed(e, 0);
-        if (target.empty()) emit({Op::DeleteRoute, 0, {}, {}, e.prefix});
+        if (target.empty()) emit({Op::DeleteRoute, 0, {}, {}, routes_.prefix_of(e)});
       }
       if (!target.empty()) {
         HopList& h = hops_of(e)->second;
@@ -475,10 +475,10 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
         if (added) g->second = &groups_.at(target);
         ++g->second->refs;
         set_installed(e, h.group);
-        emit({Op::ReplaceRoute, h.group, {}, {}, e.prefix});
+        emit({Op::ReplaceRoute, h.group, {}, {}, routes_.prefix_of(e)});
       }
     }
-    if (!e.desired && !e.installed && !e.adopted) unused_.push_back(e.prefix);
+    if (!e.desired && !e.installed && !e.adopted) unused_.push_back(routes_.prefix_of(e));
   }
   dirty_ = std::move(waiting);
   // Erasing moves a node (the last takes the hole): only while no held route points at one.
@@ -550,10 +550,11 @@ size_t Programmer::reconcile(bool retrying) {
   }
   for (const Route& r : routes_) {
     if (!r.installed) continue;
-    auto it = k.routes.find(r.prefix);
+    const Prefix prefix = routes_.prefix_of(r);
+    auto it = k.routes.find(prefix);
     if (it == k.routes.end() || it->second.nhid != r.installed) {
       ++drift;
-      ops.push_back({Op::ReplaceRoute, r.installed, {}, {}, r.prefix});
+      ops.push_back({Op::ReplaceRoute, r.installed, {}, {}, prefix});
     }
   }
   // What is ours in the kernel but not wanted: our protocol, our id range. Others' are never touched.

@@ -105,7 +105,7 @@ class Programmer {
   template <typename F>  // F(const Prefix&, NexthopId group, bool adopted)
   void for_each_route(F&& each) const {
     for (const Route& r : routes_) {
-      if (r.installed) each(r.prefix, r.installed, r.adopted);
+      if (r.installed) each(routes_.prefix_of(r), r.installed, r.adopted);
     }
   }
   template <typename F>  // F(NexthopId group, const std::vector<NexthopKey>& members, size_t routes)
@@ -137,15 +137,15 @@ class Programmer {
     NexthopId group = 0;
   };
   using HopLists = std::map<std::vector<IpAddress>, HopList>;
-  // One per prefix, 28 bytes (a million service routes: 28 MB and the index).
+  // One per prefix, 16 bytes (a million service routes: 16 MB and the index).
   struct Route {
-    Prefix prefix;
+    PrefixKey key;  // routes_.prefix_of() gives the Prefix
     bool dirty = false;
     bool adopted = false;     // installed by a previous run, not yet confirmed
     uint32_t desired = 0;     // its HopList's id; 0: not wanted
     NexthopId installed = 0;  // its group in the kernel; 0: none
   };
-  static_assert(sizeof(Route) == 28);
+  static_assert(sizeof(Route) == 16);
   using Routes = PrefixTable<Route>;
   struct Hold {
     size_t routes = 0;     // moving at the last flush

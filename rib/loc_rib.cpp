@@ -67,7 +67,7 @@ void LocRib::set_options(const DecisionOptions& options) {
 void LocRib::set_options(Family family, const DecisionOptions& options) {
   options_[index(family)] = options;
   for (Table::Index i = 0; i < entries_.size(); ++i) {
-    if (entries_[i].prefix.family() == family) mark_dirty(i);
+    if (entries_[i].key.family() == family) mark_dirty(i);
   }
 }
 
@@ -92,8 +92,8 @@ void LocRib::mark_dirty(Table::Index i) {
   }
 }
 
-void LocRib::count(PeerId peer, const Prefix& prefix, int delta) {
-  peer_paths_[peer][index(prefix.family())] += delta;
+void LocRib::count(PeerId peer, Family family, int delta) {
+  peer_paths_[peer][index(family)] += delta;
 }
 
 size_t LocRib::path_count(PeerId peer, Family family) const {
@@ -113,7 +113,7 @@ bool LocRib::update(const Prefix& prefix, Path path) {
     }
     *it = std::move(path);
   } else {
-    count(path.peer, prefix, +1);
+    count(path.peer, prefix.family(), +1);
     entry.paths.push_back(std::move(path), path_pool_);
   }
   mark_dirty(i);
@@ -121,7 +121,7 @@ bool LocRib::update(const Prefix& prefix, Path path) {
 }
 
 void LocRib::erase_path(RibEntry& entry, size_t i) {
-  count(entry.paths[i].peer, entry.prefix, -1);
+  count(entry.paths[i].peer, entry.key.family(), -1);
   entry.paths.erase_at(i, path_pool_);
   if (entry.best_index == RibEntry::kNone) return;
   if (entry.best_index == i) {
@@ -221,7 +221,7 @@ std::vector<Candidate>& LocRib::candidates(const RibEntry& entry) const {
 }
 
 Selection LocRib::selection(const RibEntry& entry) const {
-  return select(candidates(entry), options_[index(entry.prefix.family())]);
+  return select(candidates(entry), options_[index(entry.key.family())]);
 }
 
 void LocRib::decide(RibEntry& entry) {
@@ -235,7 +235,7 @@ void LocRib::decide(RibEntry& entry) {
     entry.best_index = RibEntry::kNone;
     entry.hops = 0;
   } else {
-    select(candidates(entry), options_[index(entry.prefix.family())], selection_);
+    select(candidates(entry), options_[index(entry.key.family())], selection_);
     const Selection& s = selection_;
     entry.best_index = s.best ? static_cast<uint32_t>(*s.best) : RibEntry::kNone;
     hops_.clear();
@@ -267,8 +267,8 @@ RibChanges LocRib::drain(uint32_t now) {
     hop_sets_.release(old_hops);
     const bool best_changed = entry.best_touched || entry.best_index != old_best;
     entry.best_touched = false;
-    if (hops_changed) changes.fib.push_back({entry.prefix, hop_sets_.shared(entry.hops)});
-    if (best_changed) changes.best_changed.push_back(entry.prefix);
+    if (hops_changed) changes.fib.push_back({entries_.prefix_of(entry), hop_sets_.shared(entry.hops)});
+    if (best_changed) changes.best_changed.push_back(entries_.prefix_of(entry));
     if (hops_changed || best_changed) entry.changed_at = now;
     if (entry.paths.empty()) empty.push_back(i);
   }

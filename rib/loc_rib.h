@@ -59,7 +59,7 @@ class HopSets {
 };
 
 struct RibEntry {
-  Prefix prefix;  // 18 bytes; the flags and the index below fill the rest of its 8-byte word
+  PrefixKey key;  // 6 bytes (LocRib::prefix_of gives the Prefix); the flags fill its 8-byte word
   bool dirty = false;
   bool best_touched = false;  // the previous best path changed or went since the last decision
   // While clean: the best path's index. While dirty: the index of the path that was best at the
@@ -73,7 +73,7 @@ struct RibEntry {
   const Path* best() const { return !dirty && best_index != kNone ? &paths[best_index] : nullptr; }
 };
 
-static_assert(sizeof(RibEntry) == 64, "a RibEntry is 64 bytes: see bench_rib_memory");
+static_assert(sizeof(RibEntry) == 56, "a RibEntry is 56 bytes: see bench_rib_memory");
 
 using RouteChange = ridgeline::RouteChange;
 
@@ -114,6 +114,7 @@ class LocRib {
   Selection selection(const RibEntry& entry) const;
 
   const RibEntry* find(const Prefix& prefix) const { return entries_.find(prefix); }
+  Prefix prefix_of(const RibEntry& entry) const { return entries_.prefix_of(entry); }
   // What the kernel should hold for the entry (after the last decision).
   const std::vector<IpAddress>& fib_next_hops(const RibEntry& entry) const { return hop_sets_.get(entry.hops); }
   size_t prefix_count() const { return entries_.size(); }
@@ -124,14 +125,14 @@ class LocRib {
   size_t path_pool_bytes() const { return path_pool_.bytes(); }  // paths beyond each prefix's first
   template <typename F>
   void for_each(F&& f) const {
-    for (const RibEntry& e : entries_) f(e.prefix, e);
+    for (const RibEntry& e : entries_) f(entries_.prefix_of(e), e);
   }
 
  private:
   using Table = PrefixTable<RibEntry>;
   void mark_dirty(Table::Index i);
   void erase_path(RibEntry& entry, size_t i);
-  void count(PeerId peer, const Prefix& prefix, int delta);
+  void count(PeerId peer, Family family, int delta);
   // Best index and next-hop set; the full Selection only when more than one path competes.
   void decide(RibEntry& entry);
   std::vector<Candidate>& candidates(const RibEntry& entry) const;

@@ -12,7 +12,7 @@ namespace ridgeline {
 namespace {
 
 struct Node {
-  Prefix prefix;
+  PrefixKey key;
   int value = 0;
 };
 
@@ -62,7 +62,7 @@ TEST(PrefixTable, RandomOperationsMatchAMap) {
   }
   size_t seen = 0;
   for (const Node& n : t) {
-    EXPECT_EQ(model.at(n.prefix), n.value);
+    EXPECT_EQ(model.at(t.prefix_of(n)), n.value);
     ++seen;
   }
   EXPECT_EQ(seen, model.size());
@@ -102,6 +102,9 @@ TEST(PrefixTable, MixedLengthsAndFamiliesMatchAMap) {
     ASSERT_NE(t.find(p), nullptr) << p.to_string();
     EXPECT_EQ(t.find(p)->value, v);
   }
+  std::map<Prefix, int> listed;  // each node gives its prefix back, IPv6 ones from the store
+  for (const Node& n : t) listed[t.prefix_of(n)] = n.value;
+  EXPECT_EQ(listed, model);
 }
 
 // The 16 /32s of an aligned block share one run of the index (one cache line) at distinct
