@@ -17,13 +17,6 @@ IpAddress IpAddress::v4(uint32_t host_order) {
   return a;
 }
 
-IpAddress IpAddress::from_bytes(Family family, std::span<const uint8_t> bytes) {
-  IpAddress a;
-  a.family_ = family;
-  std::memcpy(a.bytes_.data(), bytes.data(), std::min(bytes.size(), address_bytes(family)));
-  return a;
-}
-
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
   char buf[INET6_ADDRSTRLEN + 1];
   if (text.size() >= sizeof(buf)) return std::nullopt;
@@ -66,18 +59,16 @@ bool IpAddress::is_link_local() const {
   return is_v4() ? (bytes_[0] == 169 && bytes_[1] == 254) : (bytes_[0] == 0xfe && (bytes_[1] & 0xc0) == 0x80);
 }
 
-Prefix::Prefix(IpAddress address, uint8_t length)
-    : address_(address), length_(std::min(length, max_prefix_length(address.family()))) {
-  // Host bits cleared as two big-endian 64-bit words (an IPv4 address is the first 4 bytes; the
-  // rest of its 16 are zero).
+void Prefix::clear_host_bits() {
+  // As two big-endian 64-bit words (an IPv4 address is the first 4 bytes; the rest are zero).
+  length_ = std::min(length_, max_prefix_length(address_.family()));
   const unsigned keep = length_;
-  if (keep == 128 || (keep == 32 && address.is_v4())) return;
   uint64_t w[2];
-  std::memcpy(w, address.raw().data(), 16);
+  std::memcpy(w, address_.raw().data(), 16);
   auto mask = [](unsigned bits) { return bits >= 64 ? ~0ull : bits == 0 ? 0ull : ~0ull << (64 - bits); };
   w[0] &= __builtin_bswap64(mask(keep));
   w[1] &= __builtin_bswap64(mask(keep > 64 ? keep - 64 : 0));
-  address_ = IpAddress::from_bytes(address.family(), {reinterpret_cast<const uint8_t*>(w), 16});
+  address_ = IpAddress::from_bytes(address_.family(), {reinterpret_cast<const uint8_t*>(w), 16});
 }
 
 std::optional<Prefix> Prefix::parse(std::string_view text) {

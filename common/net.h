@@ -25,7 +25,13 @@ class IpAddress {
  public:
   IpAddress() = default;  // 0.0.0.0
   static IpAddress v4(uint32_t host_order);
-  static IpAddress from_bytes(Family family, std::span<const uint8_t> bytes);  // bytes.size() == width
+  static IpAddress from_bytes(Family family, std::span<const uint8_t> bytes) {  // bytes.size() == width
+    IpAddress a;
+    a.family_ = family;
+    std::memcpy(a.bytes_.data(), bytes.data(),
+                bytes.size() < address_bytes(family) ? bytes.size() : address_bytes(family));
+    return a;
+  }
   static std::optional<IpAddress> parse(std::string_view text);
 
   Family family() const { return family_; }
@@ -40,8 +46,16 @@ class IpAddress {
   bool is_multicast() const;
   bool is_link_local() const;  // fe80::/10 or 169.254/16
 
-  auto operator<=>(const IpAddress&) const = default;
-  bool operator==(const IpAddress& o) const {  // two 8-byte compares, not a memcmp call (hot in every table)
+  // Family, then the bytes in order; as 8-byte words, not memcmp calls (hot in every table).
+  std::strong_ordering operator<=>(const IpAddress& o) const {
+    if (family_ != o.family_) return family_ <=> o.family_;
+    uint64_t a[2], b[2];
+    std::memcpy(a, bytes_.data(), 16);
+    std::memcpy(b, o.bytes_.data(), 16);
+    if (a[0] != b[0]) return __builtin_bswap64(a[0]) <=> __builtin_bswap64(b[0]);
+    return __builtin_bswap64(a[1]) <=> __builtin_bswap64(b[1]);
+  }
+  bool operator==(const IpAddress& o) const {
     uint64_t a[2], b[2];
     std::memcpy(a, bytes_.data(), 16);
     std::memcpy(b, o.bytes_.data(), 16);
@@ -57,7 +71,9 @@ class Prefix {
  public:
   Prefix() = default;
   // Host bits beyond `length` are cleared, so equal networks compare equal.
-  Prefix(IpAddress address, uint8_t length);
+  Prefix(IpAddress address, uint8_t length) : address_(address), length_(length) {
+    if (length_ != (address_.is_v4() ? 32 : 128)) clear_host_bits();  // a host route (most) has none
+  }
   static std::optional<Prefix> parse(std::string_view text);  // "10.0.0.0/8", "2001:db8::/32"
 
   Family family() const { return address_.family(); }
@@ -73,6 +89,7 @@ class Prefix {
   bool operator==(const Prefix& o) const { return address_ == o.address_ && length_ == o.length_; }
 
  private:
+  void clear_host_bits();  // also clamps the length to the family's
   IpAddress address_;
   uint8_t length_ = 0;
 };

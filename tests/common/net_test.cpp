@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <tuple>
+#include <vector>
+
 namespace ridgeline {
 namespace {
 
@@ -54,6 +58,26 @@ TEST(Prefix, MaskKeepsExactlyTheFirstLengthBits) {
     }
   }
   EXPECT_NE(Prefix(v4, 32), Prefix(IpAddress::from_bytes(Family::V6, v4.raw()), 32));  // same bytes, not equal
+}
+
+// The word-wise ordering is the byte-by-byte one, family first (what maps and sorts rely on).
+TEST(IpAddress, OrdersByFamilyThenBytes) {
+  std::mt19937 rng(5);
+  std::vector<IpAddress> all;
+  for (int i = 0; i < 300; ++i) {
+    std::array<uint8_t, 16> raw{};
+    const bool v6 = rng() % 2;
+    for (size_t b = 0; b < (v6 ? 16u : 4u); ++b) raw[b] = static_cast<uint8_t>(rng() % 3 == 0 ? 0 : rng());
+    all.push_back(IpAddress::from_bytes(v6 ? Family::V6 : Family::V4, {raw.data(), v6 ? 16u : 4u}));
+  }
+  all.push_back(all[7]);  // an equal pair
+  for (const IpAddress& a : all) {
+    for (const IpAddress& b : all) {
+      const auto want = std::make_tuple(a.family(), a.raw()) <=> std::make_tuple(b.family(), b.raw());
+      ASSERT_EQ(a <=> b, want) << a.to_string() << " " << b.to_string();
+      ASSERT_EQ(a == b, want == 0);
+    }
+  }
 }
 
 TEST(Prefix, RejectsBadLengths) {
