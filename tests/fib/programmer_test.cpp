@@ -146,11 +146,12 @@ TEST_F(ProgrammerTest, SmallMovesAreNeverHeld) {
 }
 
 TEST_F(ProgrammerTest, ALargeBatchIsWrittenInSpreadOrder) {
-  // 10,000 /32s from 10.64.0.0 in ascending order: written by spread_key (the address's bits read
-  // from the last), which keeps the kernel's trie growing evenly; every route exactly once.
+  // 100,000 /32s in ascending order, the last ones spaced apart (buckets of every size for the
+  // radix sort): written by spread_key (the address's bits read from the last), which keeps the
+  // kernel's trie growing evenly; every route exactly once.
   std::vector<Prefix> in_order;
-  for (uint32_t i = 0; i < 10000; ++i) {
-    in_order.push_back(Prefix(IpAddress::v4(0x0a400000u + i), 32));
+  for (uint32_t i = 0; i < 100000; ++i) {
+    in_order.push_back(Prefix(IpAddress::v4(i < 90000 ? 0x0a400000u + i : 0x0b000000u + i * 977), 32));
     fib.update(in_order.back(), nodes({"10.0.1.11"}));
   }
   std::vector<Prefix> written;
