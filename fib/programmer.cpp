@@ -40,37 +40,8 @@ std::pair<uint64_t, uint64_t> spread_key(const Prefix& p) {
 
 namespace {
 
-// Sorts [first, last) by key(item), a 32-bit number, in place: MSD radix by 8-bit digits from
-// `shift` down (American flag sort), no second buffer (1M routes: 4 MB less at the peak).
-template <typename Item, typename Key>
-void radix_sort_in_place(Item* first, Item* last, const Key& key, int shift) {
-  if (last - first < 64) {
-    std::sort(first, last, [&](Item a, Item b) { return key(a) < key(b); });  // the higher digits are equal
-    return;
-  }
-  auto digit = [&](Item r) { return (key(r) >> shift) & 0xff; };
-  size_t end[256] = {};
-  for (Item* p = first; p != last; ++p) ++end[digit(*p)];
-  size_t next[256];
-  for (size_t d = 0, sum = 0; d < 256; ++d) {
-    next[d] = sum;
-    sum += end[d];
-    end[d] = sum;
-  }
-  for (size_t d = 0; d < 256; ++d) {
-    while (next[d] < end[d]) {  // each item is swapped straight into its digit's bucket
-      Item v = first[next[d]];
-      for (uint32_t dv = digit(v); dv != d; dv = digit(v)) std::swap(v, first[next[dv]++]);
-      first[next[d]++] = v;
-    }
-  }
-  if (shift == 0) return;
-  for (size_t d = 0, from = 0; d < 256; from = end[d++])
-    radix_sort_in_place(first + from, first + end[d], key, shift - 8);
-}
-
-// Reorders items (route numbers) by the spread_key of prefix_of(item). IPv4 keys are 32 bits: a
-// radix sort in place; anything with IPv6 in it takes std::sort.
+// Reorders items (route numbers) by the spread_key of prefix_of(item). IPv4 keys are 32 bits: an
+// LSD radix sort, 4 passes of 8 bits; anything with IPv6 in it takes std::sort.
 template <typename Item, typename PrefixOf>
 void spread_order(std::vector<Item>& items, PrefixOf prefix_of) {
   const bool all_v4 =
@@ -83,9 +54,17 @@ void spread_order(std::vector<Item>& items, PrefixOf prefix_of) {
     for (size_t i = 0; i < keyed.size(); ++i) items[i] = keyed[i].second;
     return;
   }
-  // The key is computed again where needed, not stored beside each item.
-  auto key = [&](Item r) { return static_cast<uint32_t>(spread_key(prefix_of(r)).first); };  // its low half
-  radix_sort_in_place(items.data(), items.data() + items.size(), key, 24);
+  // The key is computed again in each pass, not stored beside each item: the only buffer is one
+  // more vector of items (1M routes: 4 MB).
+  auto key = [&](Item r) { return static_cast<uint32_t>(spread_key(prefix_of(r)).first); };
+  std::vector<Item> other(items.size());
+  for (int shift = 0; shift < 32; shift += 8) {
+    size_t counts[257] = {};
+    for (Item r : items) ++counts[((key(r) >> shift) & 0xff) + 1];
+    for (int d = 0; d < 256; ++d) counts[d + 1] += counts[d];
+    for (Item r : items) other[counts[(key(r) >> shift) & 0xff]++] = r;
+    items.swap(other);  // 4 passes: the result ends in `items`
+  }
 }
 
 }  // namespace
