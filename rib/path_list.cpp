@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <bit>
+#include <cstring>
 #include <new>
 
 namespace ridgeline::rib {
@@ -12,7 +13,7 @@ namespace ridgeline::rib {
 struct PathPool::Slab {
   Slab *prev = nullptr, *next = nullptr;          // in its class's list of slabs with room
   Slab *all_prev = nullptr, *all_next = nullptr;  // in the pool's list of every slab
-  FreeSlot* free = nullptr;
+  void* free = nullptr;  // a free slot; its first bytes hold the next one's address (memcpy: slots are 4-aligned)
   size_t cls = 0;
   uint32_t slot_bytes = 0;
   uint32_t carved = 0;  // offset of the first slot never handed out
@@ -112,7 +113,7 @@ Path* PathPool::allocate(uint32_t capacity) {
   void* slot;
   if (slab->free) {
     slot = slab->free;
-    slab->free = slab->free->next;
+    std::memcpy(&slab->free, slot, sizeof(void*));
   } else {
     slot = reinterpret_cast<std::byte*>(slab) + slab->carved;
     slab->carved += slab->slot_bytes;
@@ -128,9 +129,8 @@ void PathPool::release(Path* slot, uint32_t capacity) {
     return;
   }
   auto* slab = reinterpret_cast<Slab*>(reinterpret_cast<uintptr_t>(slot) & ~(uintptr_t{kSlabBytes} - 1));
-  auto* free = reinterpret_cast<FreeSlot*>(slot);
-  free->next = slab->free;
-  slab->free = free;
+  std::memcpy(static_cast<void*>(slot), &slab->free, sizeof(void*));
+  slab->free = slot;
   if (--slab->live == 0) {
     retire_slab(slab);
   } else if (!slab->listed) {

@@ -53,9 +53,6 @@ class PathPool {
   static constexpr size_t kSpareSlabs = 64;  // 4 MiB
 
  private:
-  struct FreeSlot {
-    FreeSlot* next;
-  };
   struct Slab;
   static const uint32_t kFirstSlot;  // a slab's first slot, after its header
   struct SizeClass {
