@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/net.h"
+#include "common/numbering.h"
 
 namespace ridgeline {
 
@@ -139,7 +140,7 @@ class PrefixTable {
     if (nodes_.size() > kNodeMask) throw std::length_error("a prefix table holds at most 16M prefixes");
     nodes_.emplace_back();
     nodes_.back().key = probe;
-    if (probe.v6) set_word(nodes_.back().key, store_v6(prefix.address()));
+    if (probe.v6) set_word(nodes_.back().key, v6_addresses_.add(prefix.address().raw()));
     const Index i = static_cast<Index>(nodes_.size() - 1);
     slots_[s] = t | i;
     return {i, true};
@@ -148,7 +149,7 @@ class PrefixTable {
   // Removes node i; the last node takes its number.
   void erase_at(Index i) {
     unlink(slot_of(i));
-    if (nodes_[i].key.v6) free_v6_.push_back(word(nodes_[i].key));
+    if (nodes_[i].key.v6) v6_addresses_.remove(word(nodes_[i].key));
     const Index last = static_cast<Index>(nodes_.size() - 1);
     if (i != last) {
       uint32_t& moved = slots_[slot_of(last)];
@@ -165,7 +166,6 @@ class PrefixTable {
     nodes_.clear();
     slots_.clear();
     v6_addresses_.clear();
-    free_v6_.clear();
   }
 
  private:
@@ -190,16 +190,6 @@ class PrefixTable {
   bool matches(const PrefixKey& k, const PrefixKey& probe, const Prefix& p) const {
     if (!probe.v6) return std::memcmp(&k, &probe, sizeof k) == 0;  // a 4- and a 2-byte compare
     return k.v6 && k.length == probe.length && v6_addresses_[word(k)] == p.address().raw();
-  }
-  uint32_t store_v6(const IpAddress& a) {
-    if (free_v6_.empty()) {
-      v6_addresses_.push_back(a.raw());
-      return static_cast<uint32_t>(v6_addresses_.size() - 1);
-    }
-    const uint32_t n = free_v6_.back();
-    free_v6_.pop_back();
-    v6_addresses_[n] = a.raw();
-    return n;
   }
   static uint32_t tag(const PrefixHash& h) { return (h.tag | 0x80) << 24; }
   // The index has at least 16 slots: a run fits.
@@ -241,9 +231,8 @@ class PrefixTable {
   }
 
   std::deque<Node> nodes_;
-  std::vector<uint32_t> slots_;                        // kEmpty, or a tag of the hash | a node number
-  std::vector<std::array<uint8_t, 16>> v6_addresses_;  // by store number
-  std::vector<uint32_t> free_v6_;
+  std::vector<uint32_t> slots_;                      // kEmpty, or a tag of the hash | a node number
+  Numbering<std::array<uint8_t, 16>> v6_addresses_;  // by store number
   int shift_ = 64;
 };
 

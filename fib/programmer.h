@@ -179,7 +179,7 @@ class Programmer {
   uint64_t resolve_epoch_ = 1;         // bumped when connected prefixes change
   uint64_t flush_epoch_ = 1;
   HopLists hop_lists_;
-  Numbering<HopLists::value_type> hop_list_numbers_;
+  Numbering<HopLists::value_type*> hop_list_numbers_;
   HopLists::value_type* last_hops_ = nullptr;  // consecutive updates usually share a list
   Routes routes_;
   std::vector<Routes::Index> dirty_;             // route numbers stay while routes are only added

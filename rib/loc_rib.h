@@ -54,7 +54,7 @@ class HopSets {
   using Node = std::pair<const Set, Use>;
   Node* node(Ref ref) const { return numbers_[ref]; }
   std::map<Set, Use> sets_;
-  Numbering<Node> numbers_;
+  Numbering<Node*> numbers_;
   Ref last_ = 0;  // consecutive routes usually share one
 };
 
