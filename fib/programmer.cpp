@@ -40,23 +40,30 @@ std::pair<uint64_t, uint64_t> spread_key(const Prefix& p) {
 
 namespace {
 
-// Reorders items (route numbers) by the spread_key of prefix_of(item). IPv4 keys are 32 bits: an
-// LSD radix sort, 4 passes of 8 bits; anything with IPv6 in it takes std::sort.
-template <typename Item, typename PrefixOf>
-void spread_order(std::vector<Item>& items, PrefixOf prefix_of) {
-  const bool all_v4 =
-      std::all_of(items.begin(), items.end(), [&](Item r) { return prefix_of(r).family() == Family::V4; });
+// spread_key of an IPv4 prefix held as a PrefixKey (its 32 significant bits), without making
+// the Prefix.
+uint32_t spread_key_v4(const PrefixKey& k) {
+  uint32_t a;
+  std::memcpy(&a, k.word, 4);
+  return static_cast<uint32_t>(reverse_bits(uint64_t{__builtin_bswap32(a)} << 32));
+}
+
+// Reorders route numbers by the spread_key of their prefixes. IPv4 keys are 32 bits: an LSD radix
+// sort, 4 passes of 8 bits; anything with IPv6 in it takes std::sort.
+template <typename Item, typename Table>
+void spread_order(std::vector<Item>& items, const Table& table) {
+  const bool all_v4 = std::all_of(items.begin(), items.end(), [&](Item r) { return !table[r].key.v6; });
   if (!all_v4) {
     std::vector<std::pair<std::pair<uint64_t, uint64_t>, Item>> keyed;
     keyed.reserve(items.size());
-    for (Item r : items) keyed.emplace_back(spread_key(prefix_of(r)), r);
+    for (Item r : items) keyed.emplace_back(spread_key(table.prefix_of(r)), r);
     std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (size_t i = 0; i < keyed.size(); ++i) items[i] = keyed[i].second;
     return;
   }
   // The key is computed again in each pass, not stored beside each item: the only buffer is one
   // more vector of items (1M routes: 4 MB).
-  auto key = [&](Item r) { return static_cast<uint32_t>(spread_key(prefix_of(r)).first); };
+  auto key = [&](Item r) { return spread_key_v4(table[r].key); };
   std::vector<Item> other(items.size());
   for (int shift = 0; shift < 32; shift += 8) {
     size_t counts[257] = {};
@@ -448,7 +455,7 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
     dirty_.swap(now);
   }
   if (dirty_.size() >= kSpreadOrderMin) {
-    spread_order(dirty_, [this](Routes::Index r) { return routes_.prefix_of(r); });
+    spread_order(dirty_, routes_);
   }
   // Each changed prefix to its set's group (made when new), or out of the kernel.
   std::map<NexthopId, Group*> group_of_id;

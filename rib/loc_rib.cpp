@@ -267,9 +267,12 @@ RibChanges LocRib::drain(uint32_t now) {
     hop_sets_.release(old_hops);
     const bool best_changed = entry.best_touched || entry.best_index != old_best;
     entry.best_touched = false;
-    if (hops_changed) changes.fib.push_back({entries_.prefix_of(entry), hop_sets_.shared(entry.hops)});
-    if (best_changed) changes.best_changed.push_back(entries_.prefix_of(entry));
-    if (hops_changed || best_changed) entry.changed_at = now;
+    if (hops_changed || best_changed) {
+      const Prefix prefix = entries_.prefix_of(entry);
+      if (hops_changed) changes.fib.push_back({prefix, hop_sets_.shared(entry.hops)});
+      if (best_changed) changes.best_changed.push_back(prefix);
+      entry.changed_at = now;
+    }
     if (entry.paths.empty()) empty.push_back(i);
   }
   // From the highest node number down: erase_at moves the last node, already a survivor.
