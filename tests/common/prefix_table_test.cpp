@@ -33,56 +33,14 @@ TEST(PrefixTable, FindsWhatWasAddedAndNothingElse) {
   EXPECT_EQ(t.find(*Prefix::parse("::a00:1/128")), nullptr);          // same bytes, other family
 }
 
-TEST(PrefixTable, RandomOperationsMatchAMap) {
+// Random inserts, hits and erasures of what next_prefix() draws, checked step by step against
+// std::map; then every node is found and gives its prefix back (IPv6 ones from the store).
+template <typename Draw>
+void random_operations_match_a_map(int steps, std::mt19937& rng, Draw next_prefix) {
   PrefixTable<Node> t;
   std::map<Prefix, int> model;
-  std::mt19937 rng(12345);
-  // Addresses from a small range so that inserts, hits and erasures of present keys all happen
-  // often, and probe runs get long enough to exercise backward-shift deletion.
-  for (int step = 0; step < 200000; ++step) {
-    const Prefix p = host(0x0a000000 + rng() % 5000);
-    if (rng() % 3 == 0) {
-      auto i = t.index_of(p);
-      ASSERT_EQ(i.has_value(), model.count(p) == 1) << p.to_string();
-      if (i) {
-        t.erase_at(*i);
-        model.erase(p);
-      }
-    } else {
-      auto [i, added] = t.try_emplace(p);
-      ASSERT_EQ(added, model.count(p) == 0);
-      t[i].value = step;
-      model[p] = step;
-    }
-    ASSERT_EQ(t.size(), model.size());
-  }
-  for (const auto& [p, v] : model) {
-    ASSERT_NE(t.find(p), nullptr) << p.to_string();
-    EXPECT_EQ(t.find(p)->value, v);
-  }
-  size_t seen = 0;
-  for (const Node& n : t) {
-    EXPECT_EQ(model.at(t.prefix_of(n)), n.value);
-    ++seen;
-  }
-  EXPECT_EQ(seen, model.size());
-}
-
-TEST(PrefixTable, MixedLengthsAndFamiliesMatchAMap) {
-  PrefixTable<Node> t;
-  std::map<Prefix, int> model;
-  std::mt19937 rng(777);
-  auto random_prefix = [&]() {
-    const bool v6 = rng() % 2;
-    std::array<uint8_t, 16> raw{};
-    for (size_t i = 0; i < (v6 ? 16u : 4u); ++i) raw[i] = static_cast<uint8_t>(i < 2 ? 10 : rng() % 4);
-    const IpAddress a = IpAddress::from_bytes(v6 ? Family::V6 : Family::V4, {raw.data(), v6 ? 16u : 4u});
-    const unsigned max = max_prefix_length(a.family());
-    const unsigned len = rng() % 4 == 0 ? rng() % (max + 1) : max - rng() % 6;  // every length, mostly long
-    return Prefix(a, static_cast<uint8_t>(len));
-  };
-  for (int step = 0; step < 100000; ++step) {
-    const Prefix p = random_prefix();
+  for (int step = 0; step < steps; ++step) {
+    const Prefix p = next_prefix();
     if (rng() % 3 == 0) {
       auto i = t.index_of(p);
       ASSERT_EQ(i.has_value(), model.count(p) == 1) << p.to_string();
@@ -96,15 +54,35 @@ TEST(PrefixTable, MixedLengthsAndFamiliesMatchAMap) {
       t[i].value = step;
       model[p] = step;
     }
+    ASSERT_EQ(t.size(), model.size());
   }
-  ASSERT_EQ(t.size(), model.size());
   for (const auto& [p, v] : model) {
     ASSERT_NE(t.find(p), nullptr) << p.to_string();
     EXPECT_EQ(t.find(p)->value, v);
   }
-  std::map<Prefix, int> listed;  // each node gives its prefix back, IPv6 ones from the store
+  std::map<Prefix, int> listed;
   for (const Node& n : t) listed[t.prefix_of(n)] = n.value;
   EXPECT_EQ(listed, model);
+}
+
+TEST(PrefixTable, RandomOperationsMatchAMap) {
+  // Addresses from a small range so that inserts, hits and erasures of present keys all happen
+  // often, and probe runs get long enough to exercise backward-shift deletion.
+  std::mt19937 rng(12345);
+  random_operations_match_a_map(200000, rng, [&] { return host(0x0a000000 + rng() % 5000); });
+}
+
+TEST(PrefixTable, MixedLengthsAndFamiliesMatchAMap) {
+  std::mt19937 rng(777);
+  random_operations_match_a_map(100000, rng, [&] {
+    const bool v6 = rng() % 2;
+    std::array<uint8_t, 16> raw{};
+    for (size_t i = 0; i < (v6 ? 16u : 4u); ++i) raw[i] = static_cast<uint8_t>(i < 2 ? 10 : rng() % 4);
+    const IpAddress a = IpAddress::from_bytes(v6 ? Family::V6 : Family::V4, {raw.data(), v6 ? 16u : 4u});
+    const unsigned max = max_prefix_length(a.family());
+    const unsigned len = rng() % 4 == 0 ? rng() % (max + 1) : max - rng() % 6;  // every length, mostly long
+    return Prefix(a, static_cast<uint8_t>(len));
+  });
 }
 
 // The 16 /32s of an aligned block share one run of the index (one cache line) at distinct
