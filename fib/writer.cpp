@@ -256,7 +256,10 @@ FibWriter::Clock::time_point FibWriter::step(Clock::time_point now, bool links_r
   const bool retry = repair_due_ && now >= *repair_due_;
   if (reconcile || periodic || retry) {
     const bool retrying = retry && !reconcile && !periodic;
+    const auto started = Clock::now();
     const size_t drift = programmer_.reconcile(retrying);
+    spdlog::debug("fib: reconcile: {} drift in {:.1f} ms", drift,
+                  std::chrono::duration<double, std::milli>(Clock::now() - started).count());
     ++counters_.reconciles;
     counters_.last_reconcile_drift = retrying ? 0 : drift;
     if (drift > 0 && retrying) spdlog::info("fib: retried {} failed kernel writes", drift);
