@@ -248,6 +248,32 @@ def vmhwm_mb(pids):
     return total / 1024
 
 
+def memory_breakdown(pids, top=8):
+    """BENCH_MEMORY=1: where each process's memory is, settled after an install: the status
+    lines and the mappings holding the most resident memory (smaps)."""
+    lines = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                status = {l.split(":")[0]: l.split(":")[1].strip() for l in f if l.startswith(("VmHWM", "VmRSS", "Rss"))}
+            maps, name = [], None
+            with open(f"/proc/{pid}/smaps") as f:
+                for l in f:
+                    head = l.split()
+                    if "-" in head[0] and not head[0].endswith(":"):
+                        name = head[5] if len(head) > 5 else "[anon]"
+                    elif head[0] == "Rss:":
+                        maps.append((int(head[1]), name))
+        except OSError:
+            continue
+        by_name = {}
+        for kb, n in maps:
+            by_name[n] = by_name.get(n, 0) + kb
+        biggest = sorted(by_name.items(), key=lambda x: -x[1])[:top]
+        lines.append(f"pid {pid}: {status}; " + ", ".join(f"{os.path.basename(n)} {kb / 1024:.1f} MB" for n, kb in biggest))
+    return "\n".join(lines)
+
+
 class Notifications(threading.Thread):
     """Times of route and nexthop notifications in the gateway namespace (RTNLGRP_IPV4_ROUTE and
     RTNLGRP_NEXTHOP); only the last one's time is kept."""
@@ -504,6 +530,8 @@ def run_once(impl, workload, scale):
                    timeout=120, interval=1)
         result["complete_s"] = time.monotonic() - t0
         result["rss_mb"] = gw.rss_mb()
+        if os.environ.get("BENCH_MEMORY"):
+            print(memory_breakdown(gw.pids), flush=True)
 
         event = w.get("event")
         if event:

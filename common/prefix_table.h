@@ -1,5 +1,5 @@
 #pragma once
-// A compact table of per-prefix nodes: the nodes live in a std::deque (no per-node allocation,
+// A compact table of per-prefix nodes: the nodes live in a ChunkedStore (no per-node allocation,
 // no copy of the whole table when it grows), found through an open-addressing index (linear
 // probing, backward-shift deletion) of 4-byte slots: a one-byte hash tag above a 24-bit node
 // number, so that a probe touches a node only when its tag matches. A node begins with its key,
@@ -13,11 +13,11 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <optional>
 #include <stdexcept>
 #include <vector>
 
+#include "common/chunked_store.h"
 #include "common/net.h"
 #include "common/numbering.h"
 
@@ -230,7 +230,7 @@ class PrefixTable {
     }
   }
 
-  std::deque<Node> nodes_;
+  ChunkedStore<Node> nodes_;
   std::vector<uint32_t> slots_;                      // kEmpty, or a tag of the hash | a node number
   Numbering<std::array<uint8_t, 16>> v6_addresses_;  // by store number
   int shift_ = 64;
