@@ -4,9 +4,42 @@
 
 #include <bit>
 #include <cstring>
+#include <mutex>
 #include <new>
 
 namespace ridgeline::rib {
+
+// --- slab numbers ---
+
+namespace detail {
+std::byte* path_slabs[kMaxSlabs];
+namespace {
+std::mutex slab_numbers_mutex;
+std::vector<uint32_t> free_slab_numbers;
+uint32_t next_slab_number = 1;
+}  // namespace
+
+uint32_t number_slab(std::byte* base) {
+  std::lock_guard lock(slab_numbers_mutex);
+  uint32_t n;
+  if (!free_slab_numbers.empty()) {
+    n = free_slab_numbers.back();
+    free_slab_numbers.pop_back();
+  } else if (next_slab_number < kMaxSlabs) {
+    n = next_slab_number++;
+  } else {
+    throw std::bad_alloc();
+  }
+  path_slabs[n] = base;
+  return n;
+}
+
+void unnumber_slab(uint32_t number) {
+  std::lock_guard lock(slab_numbers_mutex);
+  path_slabs[number] = nullptr;
+  free_slab_numbers.push_back(number);
+}
+}  // namespace detail
 
 // --- PathPool ---
 
@@ -15,6 +48,7 @@ struct PathPool::Slab {
   Slab *all_prev = nullptr, *all_next = nullptr;  // in the pool's list of every slab
   void* free = nullptr;  // a free slot; its first bytes hold the next one's address (memcpy: slots are 4-aligned)
   size_t cls = 0;
+  uint32_t number = 0;  // detail::path_slabs
   uint32_t slot_bytes = 0;
   uint32_t carved = 0;  // offset of the first slot never handed out
   uint32_t live = 0;    // slots handed out and not released
@@ -59,6 +93,7 @@ PathPool::Slab* PathPool::new_slab(size_t cls, uint32_t slot_bytes) {
   void* place = spare_.empty() ? map_aligned() : spare_.back();
   if (!spare_.empty()) spare_.pop_back();
   auto* slab = new (place) Slab;
+  slab->number = detail::number_slab(static_cast<std::byte*>(place));
   slab->cls = cls;
   slab->slot_bytes = slot_bytes;
   slab->carved = kFirstSlot;
@@ -74,6 +109,7 @@ void PathPool::retire_slab(Slab* slab) {
   (slab->all_prev ? slab->all_prev->all_next : all_) = slab->all_next;
   if (slab->all_next) slab->all_next->all_prev = slab->all_prev;
   --slab_count_;
+  detail::unnumber_slab(slab->number);
   slab->~Slab();
   spare_.push_back(slab);
   if (spare_.size() > kSpareSlabs) {
@@ -97,10 +133,16 @@ void PathPool::unlink(SizeClass& sc, Slab* slab) {
   slab->listed = false;
 }
 
-Path* PathPool::allocate(uint32_t capacity) {
+uint32_t PathPool::allocate(uint32_t capacity) {
   const size_t bytes = sizeof(Path) * capacity;
-  if (is_large(capacity)) {
-    return static_cast<Path*>(::operator new(bytes));
+  if (is_large(capacity)) {  // a slab number of its own, at offset 0
+    auto* block = static_cast<std::byte*>(::operator new(bytes));
+    try {
+      return detail::number_slab(block) << detail::kSlotOffsetBits;
+    } catch (...) {
+      ::operator delete(block);
+      throw;
+    }
   }
   const size_t cls = class_of(capacity);
   if (cls >= classes_.size()) classes_.resize(cls + 1);
@@ -120,11 +162,14 @@ Path* PathPool::allocate(uint32_t capacity) {
   }
   ++slab->live;
   if (!slab->has_room()) unlink(sc, slab);
-  return static_cast<Path*>(slot);
+  const auto offset = static_cast<uint32_t>(static_cast<std::byte*>(slot) - reinterpret_cast<std::byte*>(slab));
+  return slab->number << detail::kSlotOffsetBits | offset / 4;
 }
 
-void PathPool::release(Path* slot, uint32_t capacity) {
+void PathPool::release(uint32_t handle, uint32_t capacity) {
+  Path* slot = detail::path_slot(handle);
   if (is_large(capacity)) {
+    detail::unnumber_slab(handle >> detail::kSlotOffsetBits);
     ::operator delete(slot);
     return;
   }
@@ -148,14 +193,14 @@ void PathList::take(PathList& o) {
     o.first_.~Path();
   }
   o.size_ = 0;
-  o.rest_ = nullptr;
+  o.rest_ = 0;
 }
 
 void PathList::destroy() {
   if (size_ >= 1) first_.~Path();
-  if (size_ > 1) std::destroy_n(rest_, size_ - 1);
+  if (size_ > 1) std::destroy_n(rest(), size_ - 1);
   size_ = 0;
-  rest_ = nullptr;
+  rest_ = 0;
 }
 
 // The rest goes from `from` paths to `to`, moving the first min(from, to) of them when the slot
@@ -164,10 +209,12 @@ void PathList::move_rest(PathPool& pool, uint32_t from, uint32_t to) {
   const uint32_t old_cap = from ? PathPool::capacity_for(from) : 0;
   const uint32_t new_cap = to ? PathPool::capacity_for(to) : 0;
   if (old_cap == new_cap) return;
-  Path* moved = new_cap ? pool.allocate(new_cap) : nullptr;
+  const uint32_t moved = new_cap ? pool.allocate(new_cap) : 0;
+  Path* to_paths = moved ? detail::path_slot(moved) : nullptr;
+  Path* from_paths = rest();
   for (uint32_t i = 0; i < std::min(from, to); ++i) {
-    new (&moved[i]) Path(std::move(rest_[i]));
-    rest_[i].~Path();
+    new (&to_paths[i]) Path(std::move(from_paths[i]));
+    from_paths[i].~Path();
   }
   if (old_cap) pool.release(rest_, old_cap);
   rest_ = moved;
@@ -180,7 +227,7 @@ void PathList::push_back(Path p, PathPool& pool) {
     return;
   }
   move_rest(pool, size_ - 1, size_);
-  new (&rest_[size_ - 1]) Path(std::move(p));
+  new (&rest()[size_ - 1]) Path(std::move(p));
   ++size_;
 }
 

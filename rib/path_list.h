@@ -1,7 +1,8 @@
 #pragma once
 // A prefix's paths: the first inline, the others in a slot of a PathPool holding exactly that
-// many (no malloc header, no rounding up). A /32 from one node costs no allocation, and each
-// further node announcing it costs one Path (20 bytes): 4-way ECMP is 3 x 20 bytes more.
+// many (no malloc header, no rounding up), named by a 4-byte handle. A /32 from one node costs no
+// allocation, and each further node announcing it costs one Path (20 bytes): 4-way ECMP is
+// 3 x 20 bytes more.
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +29,20 @@ struct Path {
   bool same_route(const Path& o) const { return attrs == o.attrs && next_hop == o.next_hop; }
 };
 
+namespace detail {
+// A slot handle: a slab's number (process-wide, so that a PathList finds its paths without its
+// pool) above the slot's offset in it, in 4-byte units; 0 is no slot. 2^18 slabs of 64 KiB.
+inline constexpr unsigned kSlotOffsetBits = 14;
+inline constexpr uint32_t kMaxSlabs = 1u << (32 - kSlotOffsetBits);
+extern std::byte* path_slabs[kMaxSlabs];  // by number; 0 unused
+uint32_t number_slab(std::byte* base);    // throws std::bad_alloc when all are taken
+void unnumber_slab(uint32_t number);
+inline Path* path_slot(uint32_t handle) {
+  return reinterpret_cast<Path*>(path_slabs[handle >> kSlotOffsetBits] +
+                                 size_t{handle & ((1u << kSlotOffsetBits) - 1)} * 4);
+}
+}  // namespace detail
+
 // Slots of n paths: exact sizes up to kExact paths, powers of two beyond (a prefix with hundreds
 // of add-path paths grows in amortised steps). Slots of one size are carved from 64 KiB slabs
 // mapped from the system, aligned to their size so that a slot finds its slab by masking; a slab
@@ -43,8 +58,8 @@ class PathPool {
   PathPool& operator=(const PathPool&) = delete;
   ~PathPool();
 
-  Path* allocate(uint32_t capacity);  // uninitialised storage for `capacity` paths
-  void release(Path* slot, uint32_t capacity);
+  uint32_t allocate(uint32_t capacity);  // uninitialised storage for `capacity` paths: its handle
+  void release(uint32_t slot, uint32_t capacity);
   // Bytes mapped for slabs, in use or spare (not in malloc's counts; a slot too large for a slab,
   // hundreds of paths on one prefix, comes from malloc).
   size_t bytes() const { return (slab_count_ + spare_.size()) * kSlabBytes; }
@@ -126,8 +141,8 @@ class PathList {
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  Path& operator[](size_t i) { return i == 0 ? first_ : rest_[i - 1]; }
-  const Path& operator[](size_t i) const { return i == 0 ? first_ : rest_[i - 1]; }
+  Path& operator[](size_t i) { return i == 0 ? first_ : rest()[i - 1]; }
+  const Path& operator[](size_t i) const { return i == 0 ? first_ : rest()[i - 1]; }
   iterator begin() { return {this, 0}; }
   iterator end() { return {this, size_}; }
   const_iterator begin() const { return {this, 0}; }
@@ -142,13 +157,15 @@ class PathList {
   void destroy();
   void move_rest(PathPool& pool, uint32_t from, uint32_t to);
 
-  Path* rest_ = nullptr;  // paths 1.. (size_ - 1 of them) in a pool slot of capacity_for(size_ - 1)
+  Path* rest() const { return detail::path_slot(rest_); }
+
+  uint32_t rest_ = 0;  // paths 1.. (size_ - 1 of them) in a pool slot of capacity_for(size_ - 1)
   union {
     Path first_;  // live while size_ >= 1
   };
   uint32_t size_ = 0;
 };
 
-static_assert(sizeof(Path) == 20 && sizeof(PathList) == 32, "see bench_rib_memory");
+static_assert(sizeof(Path) == 20 && sizeof(PathList) == 28, "see bench_rib_memory");
 
 }  // namespace ridgeline::rib

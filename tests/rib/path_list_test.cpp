@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <thread>
 
 namespace ridgeline::rib {
 namespace {
@@ -82,6 +83,36 @@ TEST(PathPool, ExtraPathsCostTheirOwnSizeAndEmptiedSlabsGoBack) {
   EXPECT_EQ(pool.slabs_in_use(), 0u);
   EXPECT_LE(pool.bytes(), PathPool::kSpareSlabs * PathPool::kSlabBytes);
   for (const auto& list : lists) EXPECT_EQ(peers_of(list), std::vector<PeerId>{1});
+}
+
+// Slot handles name slabs by a process-wide number: pools of two threads number theirs at the same
+// time, and each list still finds its own paths. (The next hop stays the unspecified address: the
+// HopAddress pool belongs to one thread.)
+TEST(PathPool, PoolsOfTwoThreadsKeepTheirPathsApart) {
+  AttributeStore store;
+  const AttrRef attrs = store.intern(attrs_of(64501));
+  auto fill = [&](PeerId base, bool& ok) {
+    PathPool pool;
+    std::vector<PathList> lists(30000);
+    for (int round = 0; round < 3; ++round) {
+      for (PeerId p = 1; p <= 3; ++p) {
+        for (size_t i = 0; i < lists.size(); ++i)
+          lists[i].push_back(Path{base + p + 10 * PeerId(i), 0, attrs, {}}, pool);
+      }
+      for (size_t i = 0; i < lists.size(); ++i) {
+        ok = ok && peers_of(lists[i]) == std::vector<PeerId>{base + 1 + 10 * PeerId(i), base + 2 + 10 * PeerId(i),
+                                                             base + 3 + 10 * PeerId(i)};
+        while (!lists[i].empty()) lists[i].erase_at(lists[i].size() - 1, pool);  // slabs go, numbers come back
+      }
+    }
+  };
+  bool ok_a = true, ok_b = true;
+  std::thread a(fill, 1000000, std::ref(ok_a));
+  std::thread b(fill, 2000000, std::ref(ok_b));
+  a.join();
+  b.join();
+  EXPECT_TRUE(ok_a);
+  EXPECT_TRUE(ok_b);
 }
 
 TEST(PathPool, CapacitiesAreExactUpToSixteenThenPowersOfTwo) {
