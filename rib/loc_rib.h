@@ -73,7 +73,7 @@ struct RibEntry {
   const Path* best() const { return !dirty && best_index != kNone ? &paths[best_index] : nullptr; }
 };
 
-static_assert(sizeof(RibEntry) == 48, "a RibEntry is 48 bytes: see bench_rib_memory");
+static_assert(sizeof(RibEntry) == 44, "a RibEntry is 44 bytes: see bench_rib_memory");
 
 using RouteChange = ridgeline::RouteChange;
 

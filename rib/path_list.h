@@ -1,8 +1,8 @@
 #pragma once
 // A prefix's paths: the first inline, the others in a slot of a PathPool holding exactly that
 // many (no malloc header, no rounding up), named by a 4-byte handle. A /32 from one node costs no
-// allocation, and each further node announcing it costs one Path (20 bytes): 4-way ECMP is
-// 3 x 20 bytes more.
+// allocation, and each further node announcing it costs one Path (16 bytes): 4-way ECMP is
+// 3 x 16 bytes more.
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -16,15 +16,21 @@
 namespace ridgeline::rib {
 
 using PeerId = uint32_t;
-inline constexpr PeerId kLocalPeer = 0;  // routes we originate (`network`, the API)
+inline constexpr PeerId kLocalPeer = 0;               // routes we originate (`network`, the API)
+inline constexpr PeerId kMaxPeerId = (1u << 30) - 1;  // a Path keeps two flags beside it
 
+// 16 bytes: the peer shares its word with the two flags.
 struct Path {
-  PeerId peer = kLocalPeer;
-  uint32_t path_id = 0;  // RFC 7911; 0 without add-path
+  Path() = default;
+  Path(PeerId peer_id, uint32_t add_path_id, AttrRef attributes, HopAddress hop)
+      : peer(peer_id), path_id(add_path_id), attrs(std::move(attributes)), next_hop(std::move(hop)) {}
+
+  PeerId peer : 30 = kLocalPeer;
+  PeerId stale : 1 = false;    // RFC 4724: kept from a restarting peer until End-of-RIB
+  PeerId eligible : 1 = true;  // false: next hop not reachable or martian
+  uint32_t path_id = 0;        // RFC 7911; 0 without add-path
   AttrRef attrs;
-  HopAddress next_hop;   // the forwarding next hop (NEXT_HOP or the MP_REACH global address)
-  bool stale = false;    // RFC 4724: kept from a restarting peer until End-of-RIB
-  bool eligible = true;  // false: next hop not reachable or martian
+  HopAddress next_hop;  // the forwarding next hop (NEXT_HOP or the MP_REACH global address)
 
   bool same_route(const Path& o) const { return attrs == o.attrs && next_hop == o.next_hop; }
 };
@@ -166,6 +172,6 @@ class PathList {
   uint32_t size_ = 0;
 };
 
-static_assert(sizeof(Path) == 20 && sizeof(PathList) == 28, "see bench_rib_memory");
+static_assert(sizeof(Path) == 16 && sizeof(PathList) == 24, "see bench_rib_memory");
 
 }  // namespace ridgeline::rib

@@ -100,7 +100,11 @@ Speaker::~Speaker() = default;
 
 Peer* Speaker::add_peer(PeerSettings settings) {
   const std::string name = settings.name;
-  auto peer = std::make_unique<Peer>(*this, std::move(settings), next_peer_id_++);
+  // Ids go up to rib::kMaxPeerId (a Path holds 30 bits), then start over past those in use.
+  while (peers_by_id_.count(next_peer_id_)) next_peer_id_ = next_peer_id_ % rib::kMaxPeerId + 1;
+  const rib::PeerId id = next_peer_id_;
+  next_peer_id_ = next_peer_id_ % rib::kMaxPeerId + 1;
+  auto peer = std::make_unique<Peer>(*this, std::move(settings), id);
   Peer* raw = peer.get();
   peers_by_id_[raw->id()] = raw;
   peers_[name] = std::move(peer);

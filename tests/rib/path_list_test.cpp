@@ -25,6 +25,21 @@ std::vector<PeerId> peers_of(const PathList& list) {
   return out;
 }
 
+// The peer shares a word with the two flags: each keeps its own value at the extremes.
+TEST(Path, PeerAndFlagsDoNotOverlap) {
+  Path p(kMaxPeerId, 7, AttrRef{}, HopAddress{});
+  EXPECT_EQ(p.peer, kMaxPeerId);
+  EXPECT_FALSE(p.stale);
+  EXPECT_TRUE(p.eligible);
+  p.stale = true;
+  p.eligible = false;
+  EXPECT_EQ(p.peer, kMaxPeerId);
+  p.peer = 1;
+  EXPECT_TRUE(p.stale);
+  EXPECT_FALSE(p.eligible);
+  EXPECT_EQ(p.path_id, 7u);
+}
+
 TEST(PathList, RandomPushesAndErasuresKeepOrderAcrossEverySlotSize) {
   AttributeStore store;
   const AttrRef attrs = store.intern(attrs_of(64501));
