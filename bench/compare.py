@@ -270,7 +270,9 @@ def memory_breakdown(pids, top=8):
         for kb, n in maps:
             by_name[n] = by_name.get(n, 0) + kb
         biggest = sorted(by_name.items(), key=lambda x: -x[1])[:top]
-        lines.append(f"pid {pid}: {status}; " + ", ".join(f"{os.path.basename(n)} {kb / 1024:.1f} MB" for n, kb in biggest))
+        anon = sorted((kb for kb, n in maps if n == "[anon]"), reverse=True)[:top]
+        lines.append(f"pid {pid}: {status}; " + ", ".join(f"{os.path.basename(n)} {kb / 1024:.1f} MB" for n, kb in biggest)
+                     + "; largest anonymous mappings MB: " + ", ".join(f"{kb / 1024:.1f}" for kb in anon))
     return "\n".join(lines)
 
 
@@ -532,6 +534,12 @@ def run_once(impl, workload, scale):
         result["rss_mb"] = gw.rss_mb()
         if os.environ.get("BENCH_MEMORY"):
             print(memory_breakdown(gw.pids), flush=True)
+            if impl == "ridgeline":  # and once the writer has compared a whole table with the kernel
+                status = lambda: int(gw.ours.json("show fib status").get("reconciles", 0))  # noqa: E731
+                before = status()
+                gw.ours.rlsh("clear fib")
+                wait_until("ridgeline: the reconcile asked for", lambda: status() > before, timeout=60, interval=0.2)
+                print("after a reconcile (clear fib): " + memory_breakdown(gw.pids), flush=True)
 
         event = w.get("event")
         if event:

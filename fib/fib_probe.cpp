@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
       std::cout << "ok ops=" << ops.size() << " group_replaces=" << replaces
                 << " kernel_errors=" << programmer.stats().kernel_errors << std::endl;
     } else if (cmd == "adopt") {
-      std::cout << "ok adopted=" << programmer.adopt(kernel.dump()) << std::endl;
+      std::cout << "ok adopted=" << programmer.adopt() << std::endl;
     } else if (cmd == "sweep") {
       std::cout << "ok swept=" << programmer.sweep_adopted() << std::endl;
     } else if (cmd == "reconcile") {

@@ -4,6 +4,24 @@
 
 namespace ridgeline::fib {
 
+KernelState Kernel::dump() {
+  struct Collect : KernelDumpVisitor {
+    KernelState state;
+    void objects(const KernelState& k) override {
+      state.nexthops = k.nexthops;
+      state.groups = k.groups;
+    }
+    void route(const Prefix& prefix, const KernelState::Route& route) override { state.routes[prefix] = route; }
+  } collect;
+  visit_dump(collect);
+  return std::move(collect.state);
+}
+
+void FakeKernel::visit_dump(KernelDumpVisitor& visitor) {
+  visitor.objects(state);
+  for (const auto& [prefix, route] : state.routes) visitor.route(prefix, route);
+}
+
 std::string to_string(const Op& op) {
   switch (op.kind) {
     case Op::AddNexthop: return "add nexthop " + std::to_string(op.id) + " via " + op.key.gateway.to_string();

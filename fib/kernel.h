@@ -61,13 +61,23 @@ struct KernelState {
   std::map<Prefix, Route> routes;
 };
 
+// A dump taken as it comes: the nexthops and groups first, then each route, so that a million
+// routes are never held at once (a std::map of them is ~80 MB).
+class KernelDumpVisitor {
+ public:
+  virtual ~KernelDumpVisitor() = default;
+  virtual void objects(const KernelState& nexthops_and_groups) = 0;  // its routes are not filled in
+  virtual void route(const Prefix& prefix, const KernelState::Route& route) = 0;
+};
+
 class Kernel {
  public:
   virtual ~Kernel() = default;
   // Carries out the ops in order; returns how many failed (each failure is logged by the backend).
   // Deleting what is already gone is not a failure.
   virtual size_t apply(const std::vector<Op>& ops) = 0;
-  virtual KernelState dump() = 0;
+  virtual void visit_dump(KernelDumpVisitor& visitor) = 0;
+  KernelState dump();  // all of it at once
   // Pipelined writing: ops submitted are carried out in order, possibly on another thread while
   // the caller prepares the next ones (submit may wait while much is still queued); finish()
   // waits for them all and returns how many failed since the last finish() or take_failures();
@@ -90,7 +100,7 @@ inline constexpr uint8_t kProtocolBgp = 186;  // RTPROT_BGP
 class FakeKernel : public Kernel {
  public:
   size_t apply(const std::vector<Op>& ops) override;
-  KernelState dump() override { return state; }
+  void visit_dump(KernelDumpVisitor& visitor) override;
 
   KernelState state;
   size_t ops_applied = 0;

@@ -387,7 +387,7 @@ int NetlinkKernel::dump_each(int type, int family, size_t header_size, Each&& ea
   }
 }
 
-KernelState NetlinkKernel::dump() {
+void NetlinkKernel::visit_dump(KernelDumpVisitor& visitor) {
   std::unique_lock lock(send_mutex_);
   wait_idle(lock);
   KernelState state;
@@ -425,6 +425,8 @@ KernelState NetlinkKernel::dump() {
   }
   NexthopId next_synthetic = kOwnedFirstId;
   std::map<NexthopKey, NexthopId> synthetic_nexthops;
+  // Routes stream to the visitor, but for synthesizing: its groups come with the routes.
+  if (!synthesize) visitor.objects(state);
   for (int family : {AF_INET, AF_INET6}) {
     dump_each(RTM_GETROUTE, family, sizeof(rtmsg), [&](nlmsghdr* h) {
       const auto* rt = static_cast<const rtmsg*>(nlmsg_data(h));
@@ -465,7 +467,11 @@ KernelState NetlinkKernel::dump() {
         }
         route.nhid = match != by_members.end() ? match->second : kUnmatchedRouteId;
       }
-      state.routes[p] = route;
+      if (synthesize) {
+        state.routes[p] = route;
+      } else {
+        visitor.route(p, route);
+      }
     });
   }
   if (synthesize) {
@@ -477,8 +483,9 @@ KernelState NetlinkKernel::dump() {
         mp_group_routes_[r.nhid].insert(p);
       }
     }
+    visitor.objects(state);
+    for (const auto& [p, r] : state.routes) visitor.route(p, r);
   }
-  return state;
 }
 
 }  // namespace ridgeline::fib

@@ -36,7 +36,7 @@ class NetlinkKernel : public Kernel {
   Mode mode() const { return mode_; }
 
   size_t apply(const std::vector<Op>& ops) override;
-  KernelState dump() override;
+  void visit_dump(KernelDumpVisitor& visitor) override;
   // Submitted ops are sent from a thread of our own, so that netlink encoding and the kernel's
   // work overlap with the caller preparing the next chunk (2 cores: about 1.3x for 1M routes).
   void submit(std::vector<Op> ops) override;

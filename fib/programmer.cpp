@@ -155,42 +155,51 @@ void Programmer::set_installed(Route& e, NexthopId group) {
   if (waiting != was_waiting) waiting ? ++waiting_count_ : --waiting_count_;
 }
 
-size_t Programmer::adopt(const KernelState& k) {
-  auto in_range = [&](NexthopId id) { return id >= options_.first_id && id <= options_.last_id; };
-  std::map<NexthopId, NexthopKey> keys;
-  for (const auto& [id, key] : k.nexthops) {
-    if (!in_range(id)) continue;
-    next_id_ = std::max(next_id_, id + 1);
-    // A duplicate (same gateway and interface) is not adopted: nothing will use it.
-    if (nexthops_.emplace(key, Nexthop{id, 0}).second) keys[id] = key;
-  }
-  for (const auto& [id, members] : k.groups) {
-    if (!in_range(id)) continue;
-    next_id_ = std::max(next_id_, id + 1);
-    Set set;
-    for (NexthopId m : members) {
-      auto it = keys.find(m);
-      if (it == keys.end()) break;
-      set.push_back(it->second);
+size_t Programmer::adopt() {
+  struct Adopt : KernelDumpVisitor {
+    Programmer& p;
+    explicit Adopt(Programmer& programmer) : p(programmer) {}
+    bool in_range(NexthopId id) const { return id >= p.options_.first_id && id <= p.options_.last_id; }
+
+    void objects(const KernelState& k) override {
+      std::map<NexthopId, NexthopKey> keys;
+      for (const auto& [id, key] : k.nexthops) {
+        if (!in_range(id)) continue;
+        p.next_id_ = std::max(p.next_id_, id + 1);
+        // A duplicate (same gateway and interface) is not adopted: nothing will use it.
+        if (p.nexthops_.emplace(key, Nexthop{id, 0}).second) keys[id] = key;
+      }
+      for (const auto& [id, members] : k.groups) {
+        if (!in_range(id)) continue;
+        p.next_id_ = std::max(p.next_id_, id + 1);
+        Set set;
+        for (NexthopId m : members) {
+          auto it = keys.find(m);
+          if (it == keys.end()) break;
+          set.push_back(it->second);
+        }
+        if (set.size() != members.size()) continue;  // a member that is not ours: leave it to reconcile
+        std::sort(set.begin(), set.end());
+        set.erase(std::unique(set.begin(), set.end()), set.end());
+        if (!p.groups_.emplace(set, Group{id, 0}).second) continue;
+        p.group_sets_[id] = set;
+        for (const auto& key : set) ++p.nexthops_[key].refs;
+      }
     }
-    if (set.size() != members.size()) continue;  // a member that is not ours: leave it to reconcile
-    std::sort(set.begin(), set.end());
-    set.erase(std::unique(set.begin(), set.end()), set.end());
-    if (!groups_.emplace(set, Group{id, 0}).second) continue;
-    group_sets_[id] = set;
-    for (const auto& key : set) ++nexthops_[key].refs;
-  }
-  for (const auto& [prefix, route] : k.routes) {
-    if (route.protocol != kProtocolBgp) continue;
-    auto set = group_sets_.find(route.nhid);
-    if (set == group_sets_.end()) continue;
-    Route& e = routes_[routes_.try_emplace(prefix).first];
-    if (e.installed) continue;
-    ++groups_[set->second].refs;
-    set_installed(e, route.nhid);
-    e.adopted = true;
-    ++adopted_count_;
-  }
+
+    void route(const Prefix& prefix, const KernelState::Route& route) override {
+      if (route.protocol != kProtocolBgp) return;
+      auto set = p.group_sets_.find(route.nhid);
+      if (set == p.group_sets_.end()) return;
+      Route& e = p.routes_[p.routes_.try_emplace(prefix).first];
+      if (e.installed) return;
+      ++p.groups_[set->second].refs;
+      p.set_installed(e, route.nhid);
+      e.adopted = true;
+      ++p.adopted_count_;
+    }
+  } adopt(*this);
+  kernel_.visit_dump(adopt);
   return adopted_count_;
 }
 
@@ -530,63 +539,85 @@ void Programmer::write(const std::vector<Op>& ops) {
 }
 
 size_t Programmer::reconcile(bool retrying) {
-  const KernelState k = kernel_.dump();
-  size_t drift = 0;
-  std::vector<Op> ops;
-  auto owned = [&](NexthopId id) { return owned_id(id) || (id >= options_.first_id && id <= options_.last_id); };
-  std::unordered_set<NexthopId> our_nexthops;
-  for (const auto& [key, nh] : nexthops_) our_nexthops.insert(nh.id);
-  // Our objects as they should be.
-  for (const auto& [key, nh] : nexthops_) {
-    auto it = k.nexthops.find(nh.id);
-    if (it == k.nexthops.end() || !(it->second == key)) {
-      ++drift;
-      if (it != k.nexthops.end()) ops.push_back({Op::DeleteNexthop, nh.id, {}, {}, {}});
-      ops.push_back({Op::AddNexthop, nh.id, key, {}, {}});
+  // Nexthops and groups first (routes use them), then the routes, then what nothing uses.
+  struct Compare : KernelDumpVisitor {
+    Programmer& p;
+    size_t drift = 0;
+    std::vector<Op> objects_ops, route_ops, garbage_ops;
+    std::vector<bool> seen;  // by route number: the kernel holds it as ours
+    explicit Compare(Programmer& programmer) : p(programmer), seen(programmer.routes_.size()) {}
+    bool owned(NexthopId id) const { return owned_id(id) || (id >= p.options_.first_id && id <= p.options_.last_id); }
+
+    void objects(const KernelState& k) override {
+      std::unordered_set<NexthopId> our_nexthops;
+      for (const auto& [key, nh] : p.nexthops_) our_nexthops.insert(nh.id);
+      // Our objects as they should be.
+      for (const auto& [key, nh] : p.nexthops_) {
+        auto it = k.nexthops.find(nh.id);
+        if (it == k.nexthops.end() || !(it->second == key)) {
+          ++drift;
+          if (it != k.nexthops.end()) objects_ops.push_back({Op::DeleteNexthop, nh.id, {}, {}, {}});
+          objects_ops.push_back({Op::AddNexthop, nh.id, key, {}, {}});
+        }
+      }
+      for (const auto& [set, g] : p.groups_) {
+        std::vector<NexthopId> ids;
+        for (const auto& key : set) ids.push_back(p.nexthops_.at(key).id);
+        auto it = k.groups.find(g.id);
+        if (it == k.groups.end() || it->second != ids) {
+          ++drift;
+          objects_ops.push_back({it == k.groups.end() ? Op::AddGroup : Op::ReplaceGroup, g.id, {}, ids, {}});
+          p.set_group_type(set, objects_ops.back());
+        }
+      }
+      // What is ours in the kernel but not wanted: our id range. Others' are never touched.
+      for (const auto& [id, members] : k.groups) {
+        if (owned(id) && !p.group_sets_.count(id)) {
+          ++drift;
+          garbage_ops.push_back({Op::DeleteNexthop, id, {}, {}, {}});
+        }
+      }
+      for (const auto& [id, key] : k.nexthops) {
+        if (owned(id) && !our_nexthops.count(id)) {
+          ++drift;
+          garbage_ops.push_back({Op::DeleteNexthop, id, {}, {}, {}});
+        }
+      }
+    }
+
+    // Only routes of our protocol are compared: another's route to the same prefix (another
+    // metric) is its own.
+    void route(const Prefix& prefix, const KernelState::Route& r) override {
+      if (r.protocol != kProtocolBgp) return;
+      const auto i = p.routes_.index_of(prefix);
+      const Route* ours = i ? &p.routes_[*i] : nullptr;
+      if (ours && ours->installed) {
+        seen[*i] = true;
+        if (r.nhid != ours->installed) {
+          ++drift;
+          route_ops.push_back({Op::ReplaceRoute, ours->installed, {}, {}, prefix});
+        }
+      } else if (owned(r.nhid)) {
+        ++drift;
+        route_ops.push_back({Op::DeleteRoute, 0, {}, {}, prefix});
+      }
+    }
+  } compare(*this);
+  kernel_.visit_dump(compare);
+  // Ours that the kernel lost.
+  for (Routes::Index i = 0; i < routes_.size(); ++i) {
+    const Route& r = routes_[i];
+    if (r.installed && !compare.seen[i]) {
+      ++compare.drift;
+      compare.route_ops.push_back({Op::ReplaceRoute, r.installed, {}, {}, routes_.prefix_of(r)});
     }
   }
-  for (const auto& [set, g] : groups_) {
-    std::vector<NexthopId> ids;
-    for (const auto& key : set) ids.push_back(nexthops_.at(key).id);
-    auto it = k.groups.find(g.id);
-    if (it == k.groups.end() || it->second != ids) {
-      ++drift;
-      ops.push_back({it == k.groups.end() ? Op::AddGroup : Op::ReplaceGroup, g.id, {}, ids, {}});
-      set_group_type(set, ops.back());
-    }
-  }
-  for (const Route& r : routes_) {
-    if (!r.installed) continue;
-    const Prefix prefix = routes_.prefix_of(r);
-    auto it = k.routes.find(prefix);
-    if (it == k.routes.end() || it->second.nhid != r.installed) {
-      ++drift;
-      ops.push_back({Op::ReplaceRoute, r.installed, {}, {}, prefix});
-    }
-  }
-  // What is ours in the kernel but not wanted: our protocol, our id range. Others' are never touched.
-  for (const auto& [p, r] : k.routes) {
-    const Route* ours = routes_.find(p);
-    if (r.protocol == kProtocolBgp && owned(r.nhid) && (!ours || !ours->installed)) {
-      ++drift;
-      ops.push_back({Op::DeleteRoute, 0, {}, {}, p});
-    }
-  }
-  for (const auto& [id, members] : k.groups) {
-    if (owned(id) && !group_sets_.count(id)) {
-      ++drift;
-      ops.push_back({Op::DeleteNexthop, id, {}, {}, {}});
-    }
-  }
-  for (const auto& [id, key] : k.nexthops) {
-    if (owned(id) && !our_nexthops.count(id)) {
-      ++drift;
-      ops.push_back({Op::DeleteNexthop, id, {}, {}, {}});
-    }
-  }
+  std::vector<Op> ops = std::move(compare.objects_ops);
+  ops.insert(ops.end(), compare.route_ops.begin(), compare.route_ops.end());
+  ops.insert(ops.end(), compare.garbage_ops.begin(), compare.garbage_ops.end());
   write(ops);
-  if (!retrying) drift_ += drift;
-  return drift;
+  if (!retrying) drift_ += compare.drift;
+  return compare.drift;
 }
 
 FibStats Programmer::stats() const {

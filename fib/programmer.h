@@ -50,7 +50,7 @@ class Programmer {
   // At start: takes over what a previous run left in the kernel (our protocol and id range), so
   // that routes the RIB confirms are not rewritten. Adopted routes the RIB does not confirm stay
   // until sweep_adopted(), called once the RIB has converged. Returns the adopted route count.
-  size_t adopt(const KernelState& kernel);
+  size_t adopt();  // reads the kernel's dump as it comes
   // The RIB has converged: adopted routes it did not confirm go at the next flush().
   size_t sweep_adopted();
   // The gateways of adopted routes not yet confirmed: who the RIB is still waiting for.

@@ -30,7 +30,7 @@ std::set<IpAddress> FibWriter::begin(Clock::time_point now) {
     connected_.reset(links_->dump());
     programmer_.set_connected_prefixes(connected_.usable());
   }
-  const size_t adopted = programmer_.adopt(kernel_.dump());
+  const size_t adopted = programmer_.adopt();
   converged_ = adopted == 0;
   convergence_deadline_ = now + options_.convergence_timeout;
   next_reconcile_ = now + options_.reconcile_interval;

@@ -262,6 +262,14 @@ TEST_F(ProgrammerTest, ReconcileRepairsDriftAndNeverTouchesOthersRoutes) {
   EXPECT_EQ(fib.reconcile(), 1u);
   EXPECT_EQ(kernel_hops("10.0.1.101/32"), (std::vector<std::string>{"10.0.1.11", "10.0.1.12"}));
   EXPECT_EQ(fib.reconcile(), 0u);
+  // A route of our protocol through our group to a prefix we do not want goes; one of ours moved
+  // to another nexthop comes back.
+  kernel.state.routes[pfx("10.0.9.9/32")] = {gid, kProtocolBgp};
+  kernel.state.routes[pfx("10.0.1.100/32")].nhid = 42;
+  EXPECT_EQ(fib.reconcile(), 2u);
+  EXPECT_FALSE(kernel.state.routes.count(pfx("10.0.9.9/32")));
+  EXPECT_EQ(kernel.state.routes[pfx("10.0.1.100/32")].nhid, *fib.installed(pfx("10.0.1.100/32")));
+  EXPECT_EQ(fib.reconcile(), 0u);
 }
 
 TEST_F(ProgrammerTest, ARestartAdoptsWhatTheRibConfirmsWithoutAWriteAndSweepsTheRest) {
@@ -276,7 +284,7 @@ TEST_F(ProgrammerTest, ARestartAdoptsWhatTheRibConfirmsWithoutAWriteAndSweepsThe
   // The daemon restarts: a new programmer over the same kernel.
   Programmer next(kernel);
   next.set_connected(pfx("10.0.1.0/24"), 7);
-  EXPECT_EQ(next.adopt(kernel.dump()), 3u);
+  EXPECT_EQ(next.adopt(), 3u);
   EXPECT_EQ(next.stats().adopted, 3u);
   EXPECT_EQ(next.adopted_gateways(), (std::set<IpAddress>{ip("10.0.1.11"), ip("10.0.1.12"), ip("10.0.1.13")}));
   // Nothing is written until the RIB says otherwise, and what it confirms is not rewritten.
@@ -316,7 +324,7 @@ TEST_F(ProgrammerTest, AdoptionSkipsDuplicatesAndForeignMembers) {
   kernel.state.routes[pfx("10.0.1.101/32")] = {base + 3, kProtocolBgp};
   Programmer next(kernel);
   next.set_connected(pfx("10.0.1.0/24"), 7);
-  EXPECT_EQ(next.adopt(kernel.dump()), 1u);
+  EXPECT_EQ(next.adopt(), 1u);
   EXPECT_EQ(next.installed(pfx("10.0.1.100/32")), base + 2);
   EXPECT_FALSE(next.installed(pfx("10.0.1.101/32")));
   // Reconcile removes what was not adopted, within our range only.
