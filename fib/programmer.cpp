@@ -1,6 +1,7 @@
 #include "fib/programmer.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <unordered_set>
 #include <utility>
@@ -48,31 +49,69 @@ uint32_t spread_key_v4(const PrefixKey& k) {
   return static_cast<uint32_t>(reverse_bits(uint64_t{__builtin_bswap32(a)} << 32));
 }
 
-// Reorders route numbers by the spread_key of their prefixes. IPv4 keys are 32 bits: an LSD radix
-// sort, 4 passes of 8 bits; anything with IPv6 in it takes std::sort.
+// Puts route numbers in the order of the spread_key of their prefixes, a part at a time, so that
+// the first routes go to the kernel before the last are ordered (the sender thread writes while
+// this one sorts). IPv4 keys are 32 bits: one pass splits them by their top byte into 256
+// buckets, and each bucket is sorted on the other 24 bits (LSD radix, 3 passes, in cache) when
+// its turn comes; the order is the same as one stable sort. Anything with IPv6 in it takes
+// std::sort at once.
 template <typename Item, typename Table>
-void spread_order(std::vector<Item>& items, const Table& table) {
-  const bool all_v4 = std::all_of(items.begin(), items.end(), [&](Item r) { return !table[r].key.v6; });
-  if (!all_v4) {
-    std::vector<std::pair<std::pair<uint64_t, uint64_t>, Item>> keyed;
-    keyed.reserve(items.size());
-    for (Item r : items) keyed.emplace_back(spread_key(table.prefix_of(r)), r);
-    std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (size_t i = 0; i < keyed.size(); ++i) items[i] = keyed[i].second;
-    return;
-  }
-  // The key is computed again in each pass, not stored beside each item: the only buffer is one
-  // more vector of items (1M routes: 4 MB).
-  auto key = [&](Item r) { return spread_key_v4(table[r].key); };
-  std::vector<Item> other(items.size());
-  for (int shift = 0; shift < 32; shift += 8) {
+class SpreadOrder {
+ public:
+  SpreadOrder(std::vector<Item>& items, const Table& table) : items_(items), table_(table) {
+    const bool all_v4 = std::all_of(items.begin(), items.end(), [&](Item r) { return !table[r].key.v6; });
+    if (!all_v4) {
+      std::vector<std::pair<std::pair<uint64_t, uint64_t>, Item>> keyed;
+      keyed.reserve(items.size());
+      for (Item r : items) keyed.emplace_back(spread_key(table.prefix_of(r)), r);
+      std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (size_t i = 0; i < keyed.size(); ++i) items[i] = keyed[i].second;
+      ordered_ = items.size();
+      return;
+    }
+    // The key is computed again in each pass, not stored beside each item.
+    std::vector<Item> other(items.size());
     size_t counts[257] = {};
-    for (Item r : items) ++counts[((key(r) >> shift) & 0xff) + 1];
+    for (Item r : items) ++counts[(key(r) >> 24) + 1];
     for (int d = 0; d < 256; ++d) counts[d + 1] += counts[d];
-    for (Item r : items) other[counts[(key(r) >> shift) & 0xff]++] = r;
-    items.swap(other);  // 4 passes: the result ends in `items`
+    std::copy(std::begin(counts), std::end(counts), bucket_start_.begin());
+    for (Item r : items) other[counts[key(r) >> 24]++] = r;
+    items.swap(other);
   }
-}
+
+  // items[0..n] are in their final places.
+  void ready(size_t n) {
+    while (ordered_ <= n) sort_bucket(next_bucket_++);
+  }
+
+ private:
+  uint32_t key(Item r) const { return spread_key_v4(table_[r].key); }
+
+  void sort_bucket(size_t b) {
+    const size_t from = bucket_start_[b], to = bucket_start_[b + 1];
+    ordered_ = to;
+    if (to - from < 2) return;
+    scratch_.resize(to - from);
+    Item* in = items_.data() + from;
+    Item* out = scratch_.data();
+    for (int shift = 0; shift < 24; shift += 8) {
+      size_t counts[257] = {};
+      for (size_t i = 0; i < to - from; ++i) ++counts[((key(in[i]) >> shift) & 0xff) + 1];
+      for (int d = 0; d < 256; ++d) counts[d + 1] += counts[d];
+      for (size_t i = 0; i < to - from; ++i) out[counts[(key(in[i]) >> shift) & 0xff]++] = in[i];
+      std::swap(in, out);
+    }
+    // 3 passes: the result is in the scratch.
+    std::copy(in, in + (to - from), items_.data() + from);
+  }
+
+  std::vector<Item>& items_;
+  const Table& table_;
+  std::array<size_t, 257> bucket_start_{};
+  std::vector<Item> scratch_;
+  size_t ordered_ = 0;  // items[0..ordered_) are in their final places
+  size_t next_bucket_ = 0;
+};
 
 }  // namespace
 
@@ -463,13 +502,14 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
     }
     dirty_.swap(now);
   }
-  if (dirty_.size() >= kSpreadOrderMin) {
-    spread_order(dirty_, routes_);
-  }
+  std::optional<SpreadOrder<Routes::Index, Routes>> order;
+  if (dirty_.size() >= kSpreadOrderMin) order.emplace(dirty_, routes_);
   // Each changed prefix to its set's group (made when new), or out of the kernel.
   std::map<NexthopId, Group*> group_of_id;
   SetOf set_of{group_sets_};
-  for (Routes::Index r : dirty_) {
+  for (size_t n = 0; n < dirty_.size(); ++n) {
+    if (order) order->ready(n);
+    const Routes::Index r = dirty_[n];
     Route& e = routes_[r];
     const Set& target = target_of(e);
     e.dirty = false;
