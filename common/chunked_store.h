@@ -5,8 +5,8 @@
 // plus malloc's header, 5% more per value) and cost an allocation per few values.
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <new>
+#include <type_traits>
 #include <utility>
 #include <vector>
 

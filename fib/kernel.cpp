@@ -4,19 +4,6 @@
 
 namespace ridgeline::fib {
 
-KernelState Kernel::dump() {
-  struct Collect : KernelDumpVisitor {
-    KernelState state;
-    void objects(const KernelState& k) override {
-      state.nexthops = k.nexthops;
-      state.groups = k.groups;
-    }
-    void route(const Prefix& prefix, const KernelState::Route& route) override { state.routes[prefix] = route; }
-  } collect;
-  visit_dump(collect);
-  return std::move(collect.state);
-}
-
 void FakeKernel::visit_dump(KernelDumpVisitor& visitor) {
   visitor.objects(state);
   for (const auto& [prefix, route] : state.routes) visitor.route(prefix, route);

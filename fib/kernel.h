@@ -77,7 +77,6 @@ class Kernel {
   // Deleting what is already gone is not a failure.
   virtual size_t apply(const std::vector<Op>& ops) = 0;
   virtual void visit_dump(KernelDumpVisitor& visitor) = 0;
-  KernelState dump();  // all of it at once
   // Pipelined writing: ops submitted are carried out in order, possibly on another thread while
   // the caller prepares the next ones (submit may wait while much is still queued); finish()
   // waits for them all and returns how many failed since the last finish() or take_failures();

@@ -198,18 +198,17 @@ size_t Programmer::adopt() {
   struct Adopt : KernelDumpVisitor {
     Programmer& p;
     explicit Adopt(Programmer& programmer) : p(programmer) {}
-    bool in_range(NexthopId id) const { return id >= p.options_.first_id && id <= p.options_.last_id; }
 
     void objects(const KernelState& k) override {
       std::map<NexthopId, NexthopKey> keys;
       for (const auto& [id, key] : k.nexthops) {
-        if (!in_range(id)) continue;
+        if (!p.in_id_range(id)) continue;
         p.next_id_ = std::max(p.next_id_, id + 1);
         // A duplicate (same gateway and interface) is not adopted: nothing will use it.
         if (p.nexthops_.emplace(key, Nexthop{id, 0}).second) keys[id] = key;
       }
       for (const auto& [id, members] : k.groups) {
-        if (!in_range(id)) continue;
+        if (!p.in_id_range(id)) continue;
         p.next_id_ = std::max(p.next_id_, id + 1);
         Set set;
         for (NexthopId m : members) {
@@ -586,7 +585,7 @@ size_t Programmer::reconcile(bool retrying) {
     std::vector<Op> objects_ops, route_ops, garbage_ops;
     std::vector<bool> seen;  // by route number: the kernel holds it as ours
     explicit Compare(Programmer& programmer) : p(programmer), seen(programmer.routes_.size()) {}
-    bool owned(NexthopId id) const { return owned_id(id) || (id >= p.options_.first_id && id <= p.options_.last_id); }
+    bool owned(NexthopId id) const { return owned_id(id) || p.in_id_range(id); }
 
     void objects(const KernelState& k) override {
       std::unordered_set<NexthopId> our_nexthops;

@@ -156,6 +156,7 @@ class Programmer {
   std::optional<int> resolve(const IpAddress& gateway) const;
   const Set& target_of(Route& e);
   NexthopId allocate();
+  bool in_id_range(NexthopId id) const { return id >= options_.first_id && id <= options_.last_id; }  // ours to use
   void set_group_type(const Set& set, Op& op) const;
   NexthopId ensure_nexthop(const NexthopKey& key);
   NexthopId group_for(const Set& set);

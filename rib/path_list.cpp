@@ -7,6 +7,8 @@
 #include <mutex>
 #include <new>
 
+#include "common/numbering.h"
+
 namespace ridgeline::rib {
 
 // --- slab numbers ---
@@ -15,19 +17,14 @@ namespace detail {
 std::byte* path_slabs[kMaxSlabs];
 namespace {
 std::mutex slab_numbers_mutex;
-std::vector<uint32_t> free_slab_numbers;
-uint32_t next_slab_number = 1;
+Numbering<bool> slab_numbers;  // only the numbers: path_slabs holds the slabs, read without the lock
 }  // namespace
 
 uint32_t number_slab(std::byte* base) {
   std::lock_guard lock(slab_numbers_mutex);
-  uint32_t n;
-  if (!free_slab_numbers.empty()) {
-    n = free_slab_numbers.back();
-    free_slab_numbers.pop_back();
-  } else if (next_slab_number < kMaxSlabs) {
-    n = next_slab_number++;
-  } else {
+  const uint32_t n = slab_numbers.add(true);
+  if (n >= kMaxSlabs) {
+    slab_numbers.remove(n);
     throw std::bad_alloc();
   }
   path_slabs[n] = base;
@@ -37,7 +34,7 @@ uint32_t number_slab(std::byte* base) {
 void unnumber_slab(uint32_t number) {
   std::lock_guard lock(slab_numbers_mutex);
   path_slabs[number] = nullptr;
-  free_slab_numbers.push_back(number);
+  slab_numbers.remove(number);
 }
 }  // namespace detail
 
