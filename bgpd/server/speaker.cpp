@@ -390,10 +390,14 @@ void Speaker::expect_end_of_rib_from(const std::set<IpAddress>& gateways) {
 
 void Speaker::table_sent(const Peer* peer) {
   if (sending_tables_.erase(peer) == 0 || !sending_tables_.empty()) return;
-  // After the drain routes_changed() has already posted: the FIB gets the table's last changes
-  // before it hears that the table is complete, and writes them in the same batch.
+  // After the drain of what was read so far (the End-of-RIB may share a read with the table's last
+  // UPDATEs, whose drain would otherwise be posted after this): the FIB gets the table's last
+  // changes before it hears that the table is complete, and writes them in the same batch.
+  routes_changed();
   asio::post(io_, [this] {
-    if (sending_tables_.empty()) sink_->initial_tables(false);
+    if (!sending_tables_.empty()) return;
+    spdlog::debug("initial tables: every table is in; {} route changes handed to the FIB so far", fib_changes_);
+    sink_->initial_tables(false);
   });
 }
 
@@ -553,7 +557,10 @@ void Speaker::routes_changed() {
         }
       }
     }
-    if (!changes.fib.empty() && !fib_frozen_) sink_->apply(std::move(changes.fib));
+    if (!changes.fib.empty() && !fib_frozen_) {
+      fib_changes_ += changes.fib.size();
+      sink_->apply(std::move(changes.fib));
+    }
     if (std::exchange(converged_pending_, false)) sink_->rib_converged();
     if (!changes.best_changed.empty()) {
       for (Peer* p : established_peers()) p->advertise(changes.best_changed);

@@ -215,6 +215,7 @@ class Speaker {
   uint64_t fib_pending_limit() const;     // `fib pending-limit`, or its default
   std::set<const Peer*> sending_tables_;  // Established, End-of-RIB not yet complete
   uint64_t reads_parked_ = 0;
+  uint64_t fib_changes_ = 0;         // route changes handed to the sink since start
   std::set<IpAddress> waiting_for_;  // End-of-RIB still expected from these, after a start
   BfdClient* bfd_ = nullptr;
   std::map<IpAddress, std::string> bfd_states_;  // last state bfdd reported, by peer address
