@@ -5,8 +5,10 @@
 //   sweep              the RIB has converged: adopted routes not confirmed go at the next flush
 //   bulk N NH,NH,...   install N /32s from 10.128.0.0 through the next hops, timed (batched)
 //   baseline N NH      the same, one route per sendmsg with a blocking ack each (for comparison)
-//   floor N NH,... [B] the kernel's share alone: N pre-built route ops through the batched sender,
-//                      in spread order (in runs of B routes, as batches arrive; default all at once)
+//   floor N NH,... [B,...[ ORDER]] the kernel's share alone: N pre-built route ops through the
+//                      batched sender, in spread order (in runs of B routes, as batches arrive; a
+//                      list gives each run's size, the last repeating; default all at once).
+//                      ORDER: spread (default) or ascending, for each run
 // Each command prints one line: "ok ...", or "error ...".
 #include <net/if.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -41,9 +43,10 @@ int main(int argc, char** argv) {
   fib::Programmer programmer(kernel, options);
   for (std::string line; std::getline(std::cin, line);) {
     std::istringstream in(line);
-    std::string cmd, a, b;
-    size_t run = 0;
-    in >> cmd >> a >> b >> run;
+    std::string cmd, a, b, runs_text, order = "spread";
+    in >> cmd >> a >> b >> runs_text >> order;
+    std::vector<size_t> runs;
+    for (std::istringstream list(runs_text); std::getline(list, runs_text, ',');) runs.push_back(std::stoul(runs_text));
     if (cmd == "connected") {
       auto p = Prefix::parse(a);
       const unsigned ifindex = if_nametoindex(b.c_str());
@@ -94,9 +97,11 @@ int main(int argc, char** argv) {
         for (uint32_t i = 0; i < n; ++i)
           prebuilt.push_back({fib::Op::ReplaceRoute, nhid, {}, {}, Prefix(IpAddress::v4(0x0a800000u + i), 32)});
         // In the kernel's best order, as the programmer writes large batches.
-        if (run == 0) run = prebuilt.size();
-        for (size_t from = 0; from < prebuilt.size(); from += run) {
+        size_t run = prebuilt.size();
+        for (size_t from = 0, k = 0; from < prebuilt.size(); from += run, ++k) {
+          if (k < runs.size() && runs[k] > 0) run = runs[k];
           const auto end = prebuilt.begin() + static_cast<std::ptrdiff_t>(std::min(prebuilt.size(), from + run));
+          if (order == "ascending") continue;  // as built
           std::sort(prebuilt.begin() + static_cast<std::ptrdiff_t>(from), end, [](const fib::Op& x, const fib::Op& y) {
             return fib::spread_key(x.prefix) < fib::spread_key(y.prefix);
           });
