@@ -53,7 +53,7 @@ uint32_t spread_key_v4(const PrefixKey& k) {
 // the first routes go to the kernel before the last are ordered (the sender thread writes while
 // this one sorts). IPv4 keys are 32 bits: one pass splits them by their top byte into 256
 // buckets, and each bucket is sorted on the other 24 bits (LSD radix, 3 passes, in cache) when
-// its turn comes; the order is the same as one stable sort. Anything with IPv6 in it takes
+// its turn comes; the order is that of a sort by key. Anything with IPv6 in it takes
 // std::sort at once.
 template <typename Item, typename Table>
 class SpreadOrder {
@@ -69,14 +69,19 @@ class SpreadOrder {
       ordered_ = items.size();
       return;
     }
-    // The key is computed again in each pass, not stored beside each item.
-    std::vector<Item> other(items.size());
+    // The key is computed again in each pass, not stored beside each item. The split is in place
+    // (each item is swapped straight into its bucket): no second array of every item.
     size_t counts[257] = {};
     for (Item r : items) ++counts[(key(r) >> 24) + 1];
     for (int d = 0; d < 256; ++d) counts[d + 1] += counts[d];
     std::copy(std::begin(counts), std::end(counts), bucket_start_.begin());
-    for (Item r : items) other[counts[key(r) >> 24]++] = r;
-    items.swap(other);
+    for (size_t b = 0; b < 256; ++b) {
+      for (size_t& next = counts[b]; next < bucket_start_[b + 1]; ++next) {
+        Item r = items[next];
+        for (size_t d; (d = key(r) >> 24) != b;) std::swap(r, items[counts[d]++]);
+        items[next] = r;
+      }
+    }
   }
 
   // items[0..n] are in their final places.
