@@ -112,6 +112,11 @@ bool LocRib::update(const Prefix& prefix, Path path) {
       entry.best_touched = true;
     }
     *it = std::move(path);
+  } else if (entry.paths.full()) {
+    // RFC 7911 sets no bound on a prefix's paths; past the 65535 a PathList holds, a new one is
+    // not kept (as if withdrawn) and counted.
+    ++paths_refused_;
+    return false;
   } else {
     count(path.peer, prefix.family(), +1);
     entry.paths.push_back(std::move(path), path_pool_);
@@ -237,7 +242,7 @@ void LocRib::decide(RibEntry& entry) {
   } else {
     select(candidates(entry), options_[index(entry.key.family())], selection_);
     const Selection& s = selection_;
-    entry.best_index = s.best ? static_cast<uint32_t>(*s.best) : RibEntry::kNone;
+    entry.best_index = s.best ? static_cast<uint16_t>(*s.best) : RibEntry::kNone;
     hops_.clear();
     for (size_t i : s.multipath) {
       if (entry.paths[i].peer != kLocalPeer) hops_.push_back(entry.paths[i].next_hop);
@@ -258,7 +263,7 @@ RibChanges LocRib::drain(uint32_t now) {
     RibEntry& entry = entries_[i];
     // The previous best, if it is still there unchanged, is at entry.best_index (followed through
     // erasures); entry.best_touched says it changed or went.
-    const uint32_t old_best = entry.best_index;
+    const uint16_t old_best = entry.best_index;
     HopSets::Ref old_hops = entry.hops;
     hop_sets_.hold(old_hops);  // so that a new set cannot take its address before the comparison
     decide(entry);

@@ -62,18 +62,19 @@ struct RibEntry {
   PrefixKey key;  // 6 bytes (LocRib::prefix_of gives the Prefix); the flags fill its 8-byte word
   bool dirty = false;
   bool best_touched = false;  // the previous best path changed or went since the last decision
+  uint32_t changed_at = 0;    // the `now` of the drain that last changed its best path or next hops
+  HopSets::Ref hops = 0;      // what the kernel should hold (after the last decision)
+  // The paths' 16-bit size leaves 2 bytes of tail padding: best_index is laid out in them.
+  [[no_unique_address]] PathList paths;
   // While clean: the best path's index. While dirty: the index of the path that was best at the
   // last decision, followed through erasures, or kNone once it changed or left.
-  uint32_t best_index = kNone;
-  PathList paths;
-  uint32_t changed_at = 0;  // the `now` of the drain that last changed its best path or next hops
-  HopSets::Ref hops = 0;    // what the kernel should hold (after the last decision)
+  uint16_t best_index = kNone;
 
-  static constexpr uint32_t kNone = UINT32_MAX;
+  static constexpr uint16_t kNone = UINT16_MAX;  // no index: a PathList holds at most 65535 paths
   const Path* best() const { return !dirty && best_index != kNone ? &paths[best_index] : nullptr; }
 };
 
-static_assert(sizeof(RibEntry) == 44, "a RibEntry is 44 bytes: see bench_rib_memory");
+static_assert(sizeof(RibEntry) == 40, "a RibEntry is 40 bytes: see bench_rib_memory");
 
 using RouteChange = ridgeline::RouteChange;
 
@@ -94,8 +95,10 @@ class LocRib {
   void set_peer(PeerId peer, PeerInfo info);
   const PeerInfo* peer(PeerId peer) const;
 
-  // Adds the path, or replaces the one with the same (peer, path_id). Returns true if it is new.
+  // Adds the path, or replaces the one with the same (peer, path_id). Returns true if it is new;
+  // false too for a new path of a prefix that has PathList::kMaxSize already (not kept).
   bool update(const Prefix& prefix, Path path);
+  uint64_t paths_refused() const { return paths_refused_; }
   // Returns false if there was no such path.
   bool withdraw(const Prefix& prefix, PeerId peer, uint32_t path_id);
   // All paths of a peer (session down for good). Returns how many went.
@@ -148,6 +151,7 @@ class LocRib {
   mutable std::vector<Candidate> scratch_;
   Selection selection_;          // decide()'s, reused
   std::vector<IpAddress> hops_;  // decide()'s, reused
+  uint64_t paths_refused_ = 0;   // new paths past PathList::kMaxSize of one prefix
 };
 
 }  // namespace ridgeline::rib

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <stdexcept>
 
 #include "common/numbering.h"
 
@@ -218,12 +219,13 @@ void PathList::move_rest(PathPool& pool, uint32_t from, uint32_t to) {
 }
 
 void PathList::push_back(Path p, PathPool& pool) {
+  if (full()) throw std::length_error("a PathList holds at most 65535 paths");
   if (size_ == 0) {
     new (&first_) Path(std::move(p));
     size_ = 1;
     return;
   }
-  move_rest(pool, size_ - 1, size_);
+  move_rest(pool, size_ - 1u, size_);
   new (&rest()[size_ - 1]) Path(std::move(p));
   ++size_;
 }
@@ -231,7 +233,7 @@ void PathList::push_back(Path p, PathPool& pool) {
 void PathList::erase_at(size_t i, PathPool& pool) {
   for (size_t k = i; k + 1 < size_; ++k) (*this)[k] = std::move((*this)[k + 1]);
   (*this)[size_ - 1].~Path();
-  if (size_ > 1) move_rest(pool, size_ - 1, size_ - 2);
+  if (size_ > 1) move_rest(pool, size_ - 1u, size_ - 2u);
   --size_;
 }
 

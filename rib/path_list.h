@@ -145,7 +145,10 @@ class PathList {
   // go at the same time (a LocRib declares its pool before its table).
   ~PathList() { destroy(); }
 
+  static constexpr size_t kMaxSize = UINT16_MAX;  // paths of one prefix: the size is 16 bits
+
   size_t size() const { return size_; }
+  bool full() const { return size_ == kMaxSize; }
   bool empty() const { return size_ == 0; }
   Path& operator[](size_t i) { return i == 0 ? first_ : rest()[i - 1]; }
   const Path& operator[](size_t i) const { return i == 0 ? first_ : rest()[i - 1]; }
@@ -169,7 +172,7 @@ class PathList {
   union {
     Path first_;  // live while size_ >= 1
   };
-  uint32_t size_ = 0;
+  uint16_t size_ = 0;  // its tail padding is the owner's (a RibEntry keeps its best index there)
 };
 
 static_assert(sizeof(Path) == 16 && sizeof(PathList) == 24, "see bench_rib_memory");

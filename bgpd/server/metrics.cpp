@@ -37,6 +37,8 @@ std::string metrics_page(const Speaker& speaker, const fib::FibWriter* writer, c
   m.gauge("ridgeline_bgp_rib_prefixes", "Prefixes in the Loc-RIB", {},
           static_cast<double>(speaker.loc_rib().prefix_count()));
   m.gauge("ridgeline_bgp_rib_paths", "Paths in the Loc-RIB", {}, static_cast<double>(speaker.loc_rib().path_count()));
+  m.counter("ridgeline_bgp_rib_paths_refused_total", "New paths not kept: their prefix had 65535 paths already", {},
+            static_cast<double>(speaker.loc_rib().paths_refused()));
   m.counter("ridgeline_bgp_reads_parked_total", "Times a peer was not read on: fib pending-limit reached", {},
             static_cast<double>(speaker.reads_parked()));
   if (writer) {

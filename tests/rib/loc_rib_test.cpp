@@ -352,6 +352,31 @@ TEST_F(LocRibTest, ManyPathsForOnePrefix) {
   EXPECT_EQ(rib.find(pfx("10.0.1.5/32"))->best()->peer, 299u);
 }
 
+TEST_F(LocRibTest, APrefixKeepsAtMostTheMostPathsItsListHolds) {
+  // Add-path ids from one peer (RFC 7911 sets no bound): past PathList::kMaxSize a new path is
+  // not kept and is counted; the paths already there, and their best, are untouched.
+  rib.set_peer(1, {IpAddress::v4(0x0b000001u), 1, true});
+  const auto attrs = store.intern(node_attrs(64500));
+  const Prefix p = pfx("10.0.1.5/32");
+  for (uint32_t id = 1; id <= PathList::kMaxSize; ++id) {
+    ASSERT_TRUE(rib.update(p, Path{1, id, attrs, IpAddress::v4(0x0b000001u)})) << id;
+  }
+  rib.drain();
+  ASSERT_NE(rib.find(p)->best(), nullptr);
+  EXPECT_FALSE(rib.update(p, Path{1, PathList::kMaxSize + 1u, attrs, IpAddress::v4(0x0b000001u)}));
+  EXPECT_EQ(rib.paths_refused(), 1u);
+  EXPECT_EQ(rib.find(p)->paths.size(), PathList::kMaxSize);
+  EXPECT_EQ(rib.path_count(1, Family::V4), PathList::kMaxSize);
+  // A path already there is still replaced, and one going makes room again.
+  EXPECT_FALSE(rib.update(p, Path{1, 7, attrs, IpAddress::v4(0x0b000001u)}));
+  rib.withdraw(p, 1, 3);
+  EXPECT_TRUE(rib.update(p, Path{1, PathList::kMaxSize + 1u, attrs, IpAddress::v4(0x0b000001u)}));
+  rib.drain();
+  ASSERT_NE(rib.find(p)->best(), nullptr);
+  EXPECT_EQ(rib.find(p)->paths.size(), PathList::kMaxSize);
+  EXPECT_EQ(rib.paths_refused(), 1u);
+}
+
 // Random announcements, withdrawals and peer downs against a plain model (a vector of paths
 // per prefix, decided from scratch with select()): after every drain the FIB changes and the
 // best-path changes are exactly what the model says changed.
