@@ -46,34 +46,36 @@ inline uint64_t mix64(uint64_t h) {  // the murmur3 finalizer
   return h;
 }
 
-inline PrefixHash prefix_hash(const Prefix& p) {
-  const unsigned len = p.length();
-  const unsigned tail = len < PrefixHash::kRunBits ? len : PrefixHash::kRunBits;
-  uint64_t rest_lo, rest_hi = 0;
-  uint32_t low;
-  if (p.family() == Family::V4) {
-    uint32_t a = 0;
-    std::memcpy(&a, p.address().raw().data(), 4);
-    const uint64_t bits = len ? uint64_t{__builtin_bswap32(a)} >> (32 - len) : 0;  // the prefix's bits as a number
-    low = static_cast<uint32_t>(bits) & ((1u << tail) - 1);
-    rest_lo = bits >> tail;
-  } else {
-    uint64_t hi = 0, lo = 0;
-    std::memcpy(&hi, p.address().raw().data(), 8);
-    std::memcpy(&lo, p.address().raw().data() + 8, 8);
-    const PrefixBits a = (static_cast<PrefixBits>(__builtin_bswap64(hi)) << 64) | __builtin_bswap64(lo);
-    const PrefixBits bits = len ? a >> (128 - len) : 0;
-    low = static_cast<uint32_t>(bits) & ((1u << tail) - 1);
-    rest_lo = static_cast<uint64_t>(bits >> tail);
-    rest_hi = static_cast<uint64_t>(bits >> tail >> 64);
-  }
-  const uint64_t h = mix64(rest_lo ^ (rest_hi * 0x9e3779b97f4a7c15ull) ^ (uint64_t{len} << 56) ^
-                           (uint64_t{p.family() == Family::V6} << 55));
+// The hash of a prefix's bits (as a number: the first `len` bits of the address) and length.
+inline PrefixHash prefix_hash_bits(uint64_t rest_lo, uint64_t rest_hi, uint32_t low, unsigned len, bool v6) {
+  const uint64_t h = mix64(rest_lo ^ (rest_hi * 0x9e3779b97f4a7c15ull) ^ (uint64_t{len} << 56) ^ (uint64_t{v6} << 55));
   // The slot in the run: the bits XOR a per-run offset (neighbours stay distinct; prefixes spaced
   // 16 or more apart do not all pile onto a run's first slot). An odd multiplier keeps the 16
   // neighbours' tags distinct (a bijection mod 128).
   return {h, (low ^ static_cast<uint32_t>(h >> 8)) & ((1u << PrefixHash::kRunBits) - 1),
           (static_cast<uint32_t>(h) ^ (low * 0x5bu)) & 0x7f};
+}
+
+// An IPv4 prefix from its address in network order.
+inline PrefixHash prefix_hash_v4(const uint8_t* address, unsigned len) {
+  const unsigned tail = len < PrefixHash::kRunBits ? len : PrefixHash::kRunBits;
+  uint32_t a = 0;
+  std::memcpy(&a, address, 4);
+  const uint64_t bits = len ? uint64_t{__builtin_bswap32(a)} >> (32 - len) : 0;
+  return prefix_hash_bits(bits >> tail, 0, static_cast<uint32_t>(bits) & ((1u << tail) - 1), len, false);
+}
+
+inline PrefixHash prefix_hash(const Prefix& p) {
+  const unsigned len = p.length();
+  if (p.family() == Family::V4) return prefix_hash_v4(p.address().raw().data(), len);
+  const unsigned tail = len < PrefixHash::kRunBits ? len : PrefixHash::kRunBits;
+  uint64_t hi = 0, lo = 0;
+  std::memcpy(&hi, p.address().raw().data(), 8);
+  std::memcpy(&lo, p.address().raw().data() + 8, 8);
+  const PrefixBits a = (static_cast<PrefixBits>(__builtin_bswap64(hi)) << 64) | __builtin_bswap64(lo);
+  const PrefixBits bits = len ? a >> (128 - len) : 0;
+  return prefix_hash_bits(static_cast<uint64_t>(bits >> tail), static_cast<uint64_t>(bits >> tail >> 64),
+                          static_cast<uint32_t>(bits) & ((1u << tail) - 1), len, true);
 }
 
 // A prefix in 6 bytes, the first member of a PrefixTable node (alignment 1: the node's own small
@@ -197,17 +199,20 @@ class PrefixTable {
     constexpr uint64_t kRun = (1u << PrefixHash::kRunBits) - 1;
     return ((h.run >> shift_) & ~kRun) | h.low;
   }
-  size_t home(const Prefix& p) const { return home(prefix_hash(p)); }
+  // A node's hash: an IPv4 key straight from its bytes, without making the Prefix.
+  PrefixHash hash_of(const Node& n) const {
+    return n.key.v6 ? prefix_hash(prefix_of(n)) : prefix_hash_v4(n.key.word, n.key.length);
+  }
   size_t next(size_t s) const { return (s + 1) & (slots_.size() - 1); }
   size_t slot_of(Index i) const {
-    size_t s = home(prefix_of(nodes_[i]));
+    size_t s = home(hash_of(nodes_[i]));
     while (slots_[s] == kEmpty || (slots_[s] & kNodeMask) != i) s = next(s);
     return s;
   }
   // Backward-shift deletion: later entries of the probe run move up into the hole.
   void unlink(size_t hole) {
     for (size_t s = next(hole); slots_[s] != kEmpty; s = next(s)) {
-      const size_t want = home(prefix_of(nodes_[slots_[s] & kNodeMask]));
+      const size_t want = home(hash_of(nodes_[slots_[s] & kNodeMask]));
       // The entry at s may fill the hole if its home is not in (hole, s] (cyclically).
       const bool stays = hole <= s ? (hole < want && want <= s) : (hole < want || want <= s);
       if (!stays) {
@@ -223,7 +228,7 @@ class PrefixTable {
     slots_.assign(capacity, kEmpty);
     shift_ = 64 - std::countr_zero(capacity);
     for (Index i = 0; i < nodes_.size(); ++i) {
-      const PrefixHash h = prefix_hash(prefix_of(nodes_[i]));
+      const PrefixHash h = hash_of(nodes_[i]);
       size_t s = home(h);
       while (slots_[s] != kEmpty) s = next(s);
       slots_[s] = tag(h) | i;
