@@ -121,7 +121,11 @@ class SpreadOrder {
 }  // namespace
 
 Programmer::Programmer(Kernel& kernel, ProgrammerOptions options)
-    : kernel_(kernel), options_(options), next_id_(options.first_id) {}
+    : kernel_(kernel), options_(options), next_id_(options.first_id) {
+  // A route keeps its group's id as an offset in the owned range (Route::installed).
+  if (options.first_id < kOwnedFirstId || options.last_id > kOwnedLastId || options.first_id > options.last_id)
+    throw std::invalid_argument("the programmer's nexthop ids must lie in the owned range");
+}
 
 void Programmer::mark_dirty(Routes::Index i) {
   Route& route = routes_[i];
@@ -162,7 +166,7 @@ void Programmer::withdraw_all() {
   for (Routes::Index i = 0; i < routes_.size(); ++i) {
     Route& r = routes_[i];
     set_desired(r, nullptr);
-    if (std::exchange(r.adopted, false)) --adopted_count_;
+    if (take_adopted(r)) --adopted_count_;
     mark_dirty(i);
   }
 }
@@ -249,7 +253,7 @@ size_t Programmer::adopt() {
 size_t Programmer::sweep_adopted() {
   const size_t n = adopted_count_;
   for (Routes::Index i = 0; i < routes_.size(); ++i) {
-    if (std::exchange(routes_[i].adopted, false)) mark_dirty(i);
+    if (take_adopted(routes_[i])) mark_dirty(i);
   }
   adopted_count_ = 0;
   return n;
@@ -296,7 +300,7 @@ void Programmer::update(const Prefix& prefix, const std::vector<IpAddress>& next
     i = routes_.try_emplace(prefix).first;
   }
   Route& e = routes_[*i];
-  if (std::exchange(e.adopted, false)) --adopted_count_;
+  if (take_adopted(e)) --adopted_count_;
   set_desired(e, hops);
   mark_dirty(*i);
 }

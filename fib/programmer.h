@@ -6,6 +6,7 @@
 // Deterministic: the kernel is an interface, time is not used.
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <unordered_map>
 #include <vector>
 
@@ -105,7 +106,7 @@ class Programmer {
   template <typename F>  // F(const Prefix&, NexthopId group, bool adopted)
   void for_each_route(F&& each) const {
     for (const Route& r : routes_) {
-      if (r.installed) each(routes_.prefix_of(r), r.installed, r.adopted);
+      if (r.installed) each(routes_.prefix_of(r), NexthopId{r.installed}, bool{r.adopted});
     }
   }
   template <typename F>  // F(NexthopId group, const std::vector<NexthopKey>& members, size_t routes)
@@ -137,15 +138,41 @@ class Programmer {
     NexthopId group = 0;
   };
   using HopLists = std::map<std::vector<IpAddress>, HopList>;
-  // One per prefix, 16 bytes (a million service routes: 16 MB and the index).
+  // A number below 2^24 in 3 bytes (alignment 1).
+  struct Uint24 {
+    uint8_t b[3] = {};
+    operator uint32_t() const { return b[0] | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16; }
+    Uint24& operator=(uint32_t v) {
+      if (v >> 24) throw std::length_error("more than 2^24 - 1 next-hop lists");
+      b[0] = static_cast<uint8_t>(v);
+      b[1] = static_cast<uint8_t>(v >> 8);
+      b[2] = static_cast<uint8_t>(v >> 16);
+      return *this;
+    }
+  };
+  // An id of the owned range (kOwnedFirstId..kOwnedLastId, 2^24 - 1 of them) or 0, in 3 bytes.
+  struct OwnedId {
+    Uint24 offset;  // id - kOwnedFirstId + 1; 0: none
+    operator NexthopId() const { return offset ? kOwnedFirstId + offset - 1 : 0; }
+    OwnedId& operator=(NexthopId id) {
+      offset = id ? id - kOwnedFirstId + 1 : 0;
+      return *this;
+    }
+  };
+  // One per prefix, 13 bytes (a million service routes: 13 MB and the index).
   struct Route {
     PrefixKey key;  // routes_.prefix_of() gives the Prefix
-    bool dirty = false;
-    bool adopted = false;     // installed by a previous run, not yet confirmed
-    uint32_t desired = 0;     // its HopList's id; 0: not wanted
-    NexthopId installed = 0;  // its group in the kernel; 0: none
+    bool dirty : 1 = false;
+    bool adopted : 1 = false;  // installed by a previous run, not yet confirmed
+    Uint24 desired;            // its HopList's id; 0: not wanted
+    OwnedId installed;         // its group in the kernel; 0: none
   };
-  static_assert(sizeof(Route) == 16);
+  static_assert(sizeof(Route) == 13 && alignof(Route) == 1);
+  static bool take_adopted(Route& r) {  // clears the flag, says whether it was set
+    const bool was = r.adopted;
+    r.adopted = false;
+    return was;
+  }
   using Routes = PrefixTable<Route>;
   struct Hold {
     size_t routes = 0;     // moving at the last flush

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <random>
+#include <set>
 
 namespace ridgeline::fib {
 namespace {
@@ -237,6 +238,33 @@ TEST_F(ProgrammerTest, RemovingTheLastRouteRemovesItsObjects) {
   EXPECT_TRUE(kernel.state.groups.empty());
   EXPECT_TRUE(kernel.state.nexthops.empty());
   EXPECT_EQ(fib.stats().routes, 0u);
+}
+
+TEST(Programmer, IdsAtTheTopOfTheOwnedRangeAreKeptExactly) {
+  // A route keeps its group's id as a 3-byte offset in the owned range: the last ids of it come
+  // back as they went in, and a range outside it is refused.
+  FakeKernel kernel;
+  ProgrammerOptions options;
+  options.first_id = kOwnedLastId - 9;
+  Programmer fib{kernel, options};
+  fib.set_connected(Prefix::parse("10.0.1.0/24").value(), 7);
+  const auto hop = [](const char* a) { return std::vector<IpAddress>{IpAddress::parse(a).value()}; };
+  fib.update(Prefix::parse("10.0.1.100/32").value(), hop("10.0.1.11"));
+  fib.update(Prefix::parse("10.0.1.101/32").value(), hop("10.0.1.12"));
+  fib.flush();
+  std::set<NexthopId> ids;
+  for (const auto* p : {"10.0.1.100/32", "10.0.1.101/32"}) {
+    const auto id = fib.installed(Prefix::parse(p).value());
+    ASSERT_TRUE(id.has_value()) << p;
+    EXPECT_EQ(kernel.state.routes.at(Prefix::parse(p).value()).nhid, *id) << p;
+    EXPECT_GE(*id, options.first_id) << p;
+    EXPECT_LE(*id, kOwnedLastId) << p;
+    ids.insert(*id);
+  }
+  EXPECT_EQ(ids.size(), 2u);
+  ProgrammerOptions outside;
+  outside.last_id = kOwnedLastId + 1;
+  EXPECT_THROW(Programmer(kernel, outside), std::invalid_argument);
 }
 
 TEST_F(ProgrammerTest, ReconcileRepairsDriftAndNeverTouchesOthersRoutes) {
