@@ -43,10 +43,8 @@ int main(int argc, char** argv) {
   fib::Programmer programmer(kernel, options);
   for (std::string line; std::getline(std::cin, line);) {
     std::istringstream in(line);
-    std::string cmd, a, b, runs_text, order = "spread";
-    in >> cmd >> a >> b >> runs_text >> order;
-    std::vector<size_t> runs;
-    for (std::istringstream list(runs_text); std::getline(list, runs_text, ',');) runs.push_back(std::stoul(runs_text));
+    std::string cmd, a, b;
+    in >> cmd >> a >> b;
     if (cmd == "connected") {
       auto p = Prefix::parse(a);
       const unsigned ifindex = if_nametoindex(b.c_str());
@@ -97,6 +95,11 @@ int main(int argc, char** argv) {
         for (uint32_t i = 0; i < n; ++i)
           prebuilt.push_back({fib::Op::ReplaceRoute, nhid, {}, {}, Prefix(IpAddress::v4(0x0a800000u + i), 32)});
         // In the kernel's best order, as the programmer writes large batches.
+        std::string runs_text, order = "spread";
+        in >> runs_text >> order;
+        std::vector<size_t> runs;
+        for (std::istringstream list(runs_text); std::getline(list, runs_text, ',');)
+          runs.push_back(std::stoul(runs_text));
         size_t run = prebuilt.size();
         for (size_t from = 0, k = 0; from < prebuilt.size(); from += run, ++k) {
           if (k < runs.size() && runs[k] > 0) run = runs[k];

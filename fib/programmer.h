@@ -143,7 +143,7 @@ class Programmer {
     uint8_t b[3] = {};
     operator uint32_t() const { return b[0] | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16; }
     Uint24& operator=(uint32_t v) {
-      if (v >> 24) throw std::length_error("more than 2^24 - 1 next-hop lists");
+      if (v >> 24) throw std::length_error("a number of 2^24 or more in a 24-bit field");
       b[0] = static_cast<uint8_t>(v);
       b[1] = static_cast<uint8_t>(v >> 8);
       b[2] = static_cast<uint8_t>(v >> 16);

@@ -7,14 +7,13 @@ for the writer (the metrics count it) and reads on below half, so every route st
 kernel with the right next hop, the session stays up, and an FRR node's session and route are
 untouched.
 """
-import json
 import os
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from bgp_peer import KEEPALIVE, RawPeer, as_path, message, next_hop, origin, prefix, update  # noqa: E402
-from lab import Lab, frr_node_bgp, gateway_bgp, kernel_gateways, main, scrape, sh, value, wait_until  # noqa: E402
+from lab import Lab, frr_node_bgp, gateway_bgp, kernel_bgp_routes, kernel_gateways, main, scrape, sh, value, wait_until  # noqa: E402
 
 COUNT = 30000
 FOREIGN = 300000  # routes of table 200 that a reconcile dump walks through (and leaves alone)
@@ -24,11 +23,6 @@ GATEWAY = gateway_bgp(tail="ip prefix-list POOL seq 20 permit 10.128.0.0/9 le 32
                            "fib\n pending-limit 1000\n bulk-hold 0\nexit\n")
 
 
-def kernel_routes(ns):
-    out = sh("ip", "-n", ns, "-j", "route", "show", "proto", "bgp", capture=True).stdout
-    return {r["dst"]: r for r in json.loads(out or "[]")}
-
-
 class FibBackpressure(unittest.TestCase):
     def test_pending_limit_parks_reading_and_loses_nothing(self):
         with Lab("fibbp") as lab:
@@ -36,7 +30,7 @@ class FibBackpressure(unittest.TestCase):
             frr = lab.add_node("n1", 11)
             lab.start_frr("n1", frr_node_bgp("n1", 64601, frr["addr"], ["10.0.1.100/32"]))
             raw = lab.add_node("raw", 30)
-            wait_until("FRR's route in the kernel", lambda: "10.0.1.100" in kernel_routes(lab.gw), timeout=60,
+            wait_until("FRR's route in the kernel", lambda: "10.0.1.100" in kernel_bgp_routes(lab.gw), timeout=60,
                        on_timeout=gw.logs)
             frr_before = gw.json("show bgp neighbors 10.0.1.11")["neighbors"][0].get("establishedCount")
 
@@ -58,18 +52,18 @@ class FibBackpressure(unittest.TestCase):
 
             def installed():
                 p.send(message(KEEPALIVE))  # the raw peer's keepalives (hold time 9 s), once a poll
-                routes = kernel_routes(lab.gw)
+                routes = kernel_bgp_routes(lab.gw)
                 return sum(1 for n in names if n in routes)
 
             def diagnose():
                 page = scrape(lab.gw, 9644)
-                return (f"{len(kernel_routes(lab.gw))} bgp routes in the kernel; backlog "
+                return (f"{len(kernel_bgp_routes(lab.gw))} bgp routes in the kernel; backlog "
                         f"{value(page, 'ridgeline_fib_backlog_changes')}, parked "
                         f"{value(page, 'ridgeline_bgp_reads_parked_total')}\n" + gw.logs())
 
             wait_until(f"all {COUNT} routes in the kernel", lambda: installed() == COUNT, timeout=20, interval=1,
                        on_timeout=diagnose)
-            routes = kernel_routes(lab.gw)
+            routes = kernel_bgp_routes(lab.gw)
             self.assertEqual({routes[n].get("nhid") for n in names}, {routes[names[0]].get("nhid")},
                              "every route through one nexthop object")
             self.assertEqual(kernel_gateways(lab.gw, names[-1] + "/32"), ["10.0.1.30"])
@@ -84,7 +78,7 @@ class FibBackpressure(unittest.TestCase):
             self.assertEqual(n["state"], "Established")
             self.assertEqual(gw.json("show bgp neighbors 10.0.1.11")["neighbors"][0].get("establishedCount"),
                              frr_before, "FRR's session was reset")
-            self.assertIn("10.0.1.100", kernel_routes(lab.gw))
+            self.assertIn("10.0.1.100", kernel_bgp_routes(lab.gw))
             print(f"{COUNT} routes installed; reads parked {parked:.0f} times at pending-limit 1000")
             p.close()
 

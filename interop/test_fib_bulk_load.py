@@ -5,7 +5,6 @@ bgpd's last read with the table's last UPDATEs. The FIB writer must hear that th
 complete only after it has every change of it (else the last read's changes miss the batch and
 wait for a second one), and then write what waits in one flush.
 """
-import json
 import os
 import re
 import sys
@@ -13,17 +12,12 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from bgp_peer import RawPeer, as_path, next_hop, origin, prefix, update  # noqa: E402
-from lab import Lab, gateway_bgp, main, sh, wait_until  # noqa: E402
+from lab import Lab, gateway_bgp, kernel_bgp_routes, main, wait_until  # noqa: E402
 
 COUNT = 20000
 GATEWAY = gateway_bgp(tail="ip prefix-list POOL seq 20 permit 10.128.0.0/9 le 32\n")
 FLUSH = re.compile(r"fib: flush: (\d+) kernel operations")
 TABLES_IN = re.compile(r"initial tables: every table is in; (\d+) route changes handed to the FIB")
-
-
-def kernel_routes(ns):
-    out = sh("ip", "-n", ns, "-j", "route", "show", "proto", "bgp", capture=True).stdout
-    return {r["dst"] for r in json.loads(out or "[]")}
 
 
 class FibBulkLoad(unittest.TestCase):
@@ -40,7 +34,7 @@ class FibBulkLoad(unittest.TestCase):
             p.send(stream + update())  # the End-of-RIB (RFC 4724 §2) right behind the last UPDATE
 
             wait_until(f"all {COUNT} routes in the kernel",
-                       lambda: len(kernel_routes(lab.gw) & set(names)) == COUNT, timeout=30, interval=0.2,
+                       lambda: len(kernel_bgp_routes(lab.gw).keys() & set(names)) == COUNT, timeout=30, interval=0.2,
                        on_timeout=gw.logs)
             with open(gw.log) as f:
                 log = f.read()

@@ -332,6 +332,12 @@ def kernel_counters(ns, *names):
     return sum(int(line.split()[1]) for line in out.splitlines() if line.split() and line.split()[0] in names)
 
 
+def kernel_bgp_routes(ns):
+    """The kernel's routes of protocol bgp in namespace `ns`, by destination (`ip -j route` objects)."""
+    out = sh("ip", "-n", ns, "-j", "route", "show", "proto", "bgp", capture=True).stdout
+    return {r["dst"]: r for r in json.loads(out or "[]")}
+
+
 def kernel_gateways(ns, prefix):
     """The gateways of a kernel route in namespace `ns`, following its nexthop group; [] if absent."""
     family = "-6" if ":" in prefix else "-4"
