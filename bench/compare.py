@@ -25,7 +25,8 @@ Runs are interleaved (ridgeline, frr, bird, ridgeline, ...); medians and ratios 
 with --write, recorded in bench/RESULTS.md.
 
 Environment: BENCH_TIMEOUT (s, default 300), BENCH_LOG_LEVEL (our daemons, default warn), BENCH_PERF=S
-(perf record -a -g of the first S seconds of each install, in /tmp/perf-IMPL-WORKLOAD.data).
+(perf record -a -g of the first S seconds of each install, in /tmp/perf-IMPL-WORKLOAD.data), BENCH_PERF_EVENT=S
+(the same of the failover or withdraw event, in /tmp/perf-IMPL-WORKLOAD-event.data).
 Usage: sudo bench/compare.py [--runs 3] [--workloads 1m-x1,100k-x4] [--impls ridgeline,frr,bird]
        [--scale 0.1] [--write]
 """
@@ -493,10 +494,7 @@ def run_once(impl, workload, scale):
 
         # --- install ---
         wait_quiet()
-        if os.environ.get("BENCH_PERF"):  # profile the install: perf record -a -g for that many seconds
-            subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-a", "-g", "-o", f"/tmp/perf-{impl}-{workload}.data",
-                              "--", "sleep", os.environ["BENCH_PERF"]], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+        start_perf("BENCH_PERF", f"/tmp/perf-{impl}-{workload}.data")
         threads = [threading.Thread(target=p.sock.sendall, args=(s,)) for p, s in zip(peers, streams)]
         t0 = time.monotonic()
         for t in threads:
@@ -548,6 +546,7 @@ def run_once(impl, workload, scale):
                            interval=0.5)
             listener = Notifications(lab.gw)
             listener.start()
+            start_perf("BENCH_PERF_EVENT", f"/tmp/perf-{impl}-{workload}-event.data")
             t1 = time.monotonic()
             if event == "freeze":
                 node_bfdd[len(nodes) - 1].send_signal(signal.SIGSTOP)
@@ -577,6 +576,13 @@ def run_once(impl, workload, scale):
         for p in peers:
             p.close()
         return result
+
+
+def start_perf(variable, path):
+    """With the environment variable set to S: perf record -a -g of the next S seconds into path."""
+    if os.environ.get(variable):
+        subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-a", "-g", "-o", path, "--", "sleep",
+                          os.environ[variable]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def bfd_up(impl, lab, gw):
