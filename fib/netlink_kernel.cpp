@@ -15,6 +15,8 @@
 #include <cstring>
 #include <map>
 
+#include "fib/netlink_message.h"
+
 namespace ridgeline::fib {
 namespace {
 
@@ -42,19 +44,20 @@ IpAddress address_from(int family, const nlattr* attr) {
 // Messages queued for one sendmsg; errors matched by sequence number, the last one acked.
 class NetlinkKernel::Batch {
  public:
-  explicit Batch(NetlinkKernel& kernel) : k_(kernel) {}
+  explicit Batch(NetlinkKernel& kernel) : k_(kernel) { bytes_.reserve(kBatchBytes + 4096); }
   ~Batch() { flush(); }
 
-  void add(nl_msg* msg, const Op& op) {
-    nlmsghdr* h = nlmsg_hdr(msg);
-    h->nlmsg_flags |= NLM_F_REQUEST;
-    h->nlmsg_seq = k_.seq_++;
-    if (ops_.empty()) first_seq_ = h->nlmsg_seq;
+  // A request for `op` (whose failure it counts as), written in place by encode(NetlinkMessage&).
+  template <typename Encode>
+  void add(const Op& op, uint16_t type, uint16_t flags, Encode&& encode) {
+    const uint32_t seq = k_.seq_++;
+    if (ops_.empty()) first_seq_ = seq;
     ops_.push_back(&op);
     last_offset_ = bytes_.size();
-    const auto* p = reinterpret_cast<const uint8_t*>(h);
-    bytes_.insert(bytes_.end(), p, p + NLMSG_ALIGN(h->nlmsg_len));
-    nlmsg_free(msg);
+    {
+      NetlinkMessage message(bytes_, type, flags, seq);
+      encode(message);
+    }
     if (bytes_.size() >= kBatchBytes) flush();
   }
 
@@ -180,7 +183,6 @@ bool NetlinkKernel::open(std::string& error, bool force_multipath) {
     return false;
   }
   nl_socket_set_buffer_size(sock_, 4 << 20, 4 << 20);
-  nlmsg_set_default_size(512);  // our messages are small; libnl's default is a page each
   nl_socket_disable_auto_ack(sock_);
   timeval timeout{10, 0};  // an answer that never comes must not hang the writer
   setsockopt(nl_socket_get_fd(sock_), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
@@ -198,89 +200,89 @@ bool NetlinkKernel::open(std::string& error, bool force_multipath) {
   return true;
 }
 
-nl_msg* NetlinkKernel::encode_nexthop(const Op& op) const {
-  nl_msg* msg = nullptr;
+void NetlinkKernel::add_nexthop(Batch& batch, const Op& op) const {
   nhmsg nh{};
   if (op.kind == Op::DeleteNexthop) {  // the kernel wants a bare header here (no protocol)
-    msg = nlmsg_alloc_simple(RTM_DELNEXTHOP, 0);
-    nlmsg_append(msg, &nh, sizeof(nh), NLMSG_ALIGNTO);
-    nla_put_u32(msg, NHA_ID, op.id);
-    return msg;
+    batch.add(op, RTM_DELNEXTHOP, 0, [&](NetlinkMessage& m) {
+      m.fixed(nh);
+      m.put_u32(NHA_ID, op.id);
+    });
+    return;
   }
-  msg = nlmsg_alloc_simple(RTM_NEWNEXTHOP, NLM_F_CREATE | NLM_F_REPLACE);
   nh.nh_protocol = kProtocolBgp;
-  if (op.kind == Op::AddNexthop) {
-    nh.nh_family = static_cast<unsigned char>(family_of(op.key.gateway));
-    nlmsg_append(msg, &nh, sizeof(nh), NLMSG_ALIGNTO);
-    nla_put_u32(msg, NHA_ID, op.id);
-    nla_put(msg, NHA_GATEWAY, static_cast<int>(op.key.gateway.bytes().size()), op.key.gateway.bytes().data());
-    nla_put_u32(msg, NHA_OIF, static_cast<uint32_t>(op.key.ifindex));
-    return msg;
-  }
-  nh.nh_family = AF_UNSPEC;
-  nlmsg_append(msg, &nh, sizeof(nh), NLMSG_ALIGNTO);
-  nla_put_u32(msg, NHA_ID, op.id);
-  std::vector<nexthop_grp> members(op.members.size());
-  for (size_t i = 0; i < op.members.size(); ++i) members[i].id = op.members[i];
-  nla_put(msg, NHA_GROUP, static_cast<int>(members.size() * sizeof(nexthop_grp)), members.data());
-  if (op.buckets > 0) {
-    nla_put_u16(msg, NHA_GROUP_TYPE, NEXTHOP_GRP_TYPE_RES);
-    nlattr* res = nla_nest_start(msg, NHA_RES_GROUP);
-    nla_put_u16(msg, NHA_RES_GROUP_BUCKETS, op.buckets);
-    // In clock_t, as iproute2 sends it.
-    nla_put_u32(msg, NHA_RES_GROUP_IDLE_TIMER, op.idle_timer_s * static_cast<uint32_t>(sysconf(_SC_CLK_TCK)));
-    nla_nest_end(msg, res);
-  }
-  return msg;
+  batch.add(op, RTM_NEWNEXTHOP, NLM_F_CREATE | NLM_F_REPLACE, [&](NetlinkMessage& m) {
+    if (op.kind == Op::AddNexthop) {
+      nh.nh_family = static_cast<unsigned char>(family_of(op.key.gateway));
+      m.fixed(nh);
+      m.put_u32(NHA_ID, op.id);
+      m.put(NHA_GATEWAY, op.key.gateway.bytes().data(), op.key.gateway.bytes().size());
+      m.put_u32(NHA_OIF, static_cast<uint32_t>(op.key.ifindex));
+      return;
+    }
+    nh.nh_family = AF_UNSPEC;
+    m.fixed(nh);
+    m.put_u32(NHA_ID, op.id);
+    std::vector<nexthop_grp> members(op.members.size());
+    for (size_t i = 0; i < op.members.size(); ++i) members[i].id = op.members[i];
+    m.put(NHA_GROUP, members.data(), members.size() * sizeof(nexthop_grp));
+    if (op.buckets > 0) {
+      m.put_u16(NHA_GROUP_TYPE, NEXTHOP_GRP_TYPE_RES);
+      const size_t res = m.begin_nest(NHA_RES_GROUP);
+      m.put_u16(NHA_RES_GROUP_BUCKETS, op.buckets);
+      // In clock_t, as iproute2 sends it.
+      m.put_u32(NHA_RES_GROUP_IDLE_TIMER, op.idle_timer_s * static_cast<uint32_t>(sysconf(_SC_CLK_TCK)));
+      m.end_nest(res);
+    }
+  });
 }
 
-nl_msg* NetlinkKernel::encode_route(const Prefix& prefix, NexthopId id, bool add) const {
-  nl_msg* msg = nlmsg_alloc_simple(add ? RTM_NEWROUTE : RTM_DELROUTE, add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
-  rtmsg rt{};
-  rt.rtm_family = static_cast<unsigned char>(family_of(prefix.address()));
-  rt.rtm_dst_len = prefix.length();
-  rt.rtm_table = static_cast<unsigned char>(table_ < 256 ? table_ : static_cast<uint32_t>(RT_TABLE_UNSPEC));
-  rt.rtm_protocol = kProtocolBgp;
-  rt.rtm_scope = RT_SCOPE_UNIVERSE;
-  rt.rtm_type = RTN_UNICAST;
-  nlmsg_append(msg, &rt, sizeof(rt), NLMSG_ALIGNTO);
-  nla_put(msg, RTA_DST, static_cast<int>(prefix.address().bytes().size()), prefix.address().bytes().data());
-  nla_put_u32(msg, RTA_TABLE, table_);
-  nla_put_u32(msg, RTA_PRIORITY, metric_);
-  if (!add) return msg;
-  if (mode_ == Mode::NexthopObjects) {
-    nla_put_u32(msg, RTA_NH_ID, id);
-    return msg;
-  }
-  // RTA_MULTIPATH: the group's members, each an rtnexthop followed by its gateway (RFC-less:
-  // rtnetlink(7)); one member is a plain gateway route.
-  std::vector<NexthopId> members;
-  if (auto g = mp_groups_.find(id); g != mp_groups_.end()) {
-    members = g->second;
-  } else {
-    members = {id};
-  }
-  std::vector<const NexthopKey*> keys;
-  for (NexthopId m : members) {
-    if (auto it = mp_nexthops_.find(m); it != mp_nexthops_.end()) keys.push_back(&it->second);
-  }
-  if (keys.size() == 1) {
-    nla_put(msg, RTA_GATEWAY, static_cast<int>(keys[0]->gateway.bytes().size()), keys[0]->gateway.bytes().data());
-    nla_put_u32(msg, RTA_OIF, static_cast<uint32_t>(keys[0]->ifindex));
-    return msg;
-  }
-  nlattr* mp = nla_nest_start(msg, RTA_MULTIPATH);
-  for (const NexthopKey* key : keys) {
-    auto* nh = static_cast<rtnexthop*>(nlmsg_reserve(msg, sizeof(rtnexthop), NLMSG_ALIGNTO));
-    nh->rtnh_flags = 0;
-    nh->rtnh_hops = 0;
-    nh->rtnh_ifindex = key->ifindex;
-    nla_put(msg, RTA_GATEWAY, static_cast<int>(key->gateway.bytes().size()), key->gateway.bytes().data());
-    nh->rtnh_len =
-        static_cast<unsigned short>(static_cast<uint8_t*>(nlmsg_tail(nlmsg_hdr(msg))) - reinterpret_cast<uint8_t*>(nh));
-  }
-  nla_nest_end(msg, mp);
-  return msg;
+void NetlinkKernel::add_route(Batch& batch, const Op& cause, const Prefix& prefix, NexthopId id, bool add) const {
+  const uint16_t flags = add ? NLM_F_CREATE | NLM_F_REPLACE : 0;
+  batch.add(cause, add ? RTM_NEWROUTE : RTM_DELROUTE, flags, [&](NetlinkMessage& m) {
+    rtmsg rt{};
+    rt.rtm_family = static_cast<unsigned char>(family_of(prefix.address()));
+    rt.rtm_dst_len = prefix.length();
+    rt.rtm_table = static_cast<unsigned char>(table_ < 256 ? table_ : static_cast<uint32_t>(RT_TABLE_UNSPEC));
+    rt.rtm_protocol = kProtocolBgp;
+    rt.rtm_scope = RT_SCOPE_UNIVERSE;
+    rt.rtm_type = RTN_UNICAST;
+    m.fixed(rt);
+    m.put(RTA_DST, prefix.address().bytes().data(), prefix.address().bytes().size());
+    m.put_u32(RTA_TABLE, table_);
+    m.put_u32(RTA_PRIORITY, metric_);
+    if (!add) return;
+    if (mode_ == Mode::NexthopObjects) {
+      m.put_u32(RTA_NH_ID, id);
+      return;
+    }
+    // RTA_MULTIPATH: the group's members, each an rtnexthop followed by its gateway
+    // (rtnetlink(7)); one member is a plain gateway route.
+    std::vector<NexthopId> members;
+    if (auto g = mp_groups_.find(id); g != mp_groups_.end()) {
+      members = g->second;
+    } else {
+      members = {id};
+    }
+    std::vector<const NexthopKey*> keys;
+    for (NexthopId member : members) {
+      if (auto it = mp_nexthops_.find(member); it != mp_nexthops_.end()) keys.push_back(&it->second);
+    }
+    if (keys.size() == 1) {
+      m.put(RTA_GATEWAY, keys[0]->gateway.bytes().data(), keys[0]->gateway.bytes().size());
+      m.put_u32(RTA_OIF, static_cast<uint32_t>(keys[0]->ifindex));
+      return;
+    }
+    const size_t mp = m.begin_nest(RTA_MULTIPATH);
+    for (const NexthopKey* key : keys) {
+      const size_t at = m.reserve(sizeof(rtnexthop));
+      m.put(RTA_GATEWAY, key->gateway.bytes().data(), key->gateway.bytes().size());
+      rtnexthop nh{};
+      nh.rtnh_ifindex = key->ifindex;
+      nh.rtnh_len = static_cast<unsigned short>(m.end() - at);
+      std::memcpy(m.at(at), &nh, sizeof nh);
+    }
+    m.end_nest(mp);
+  });
 }
 
 void NetlinkKernel::apply_multipath(const Op& op, Batch& batch) {
@@ -289,7 +291,7 @@ void NetlinkKernel::apply_multipath(const Op& op, Batch& batch) {
     if (users == mp_group_routes_.end()) return;
     const bool alive = mp_groups_.count(group) > 0;
     for (const Prefix& p : users->second) {
-      batch.add(encode_route(p, group, alive), op);
+      add_route(batch, op, p, group, alive);
       if (!alive) mp_routes_.erase(p);
     }
     if (!alive) mp_group_routes_.erase(users);
@@ -324,7 +326,7 @@ void NetlinkKernel::apply_multipath(const Op& op, Batch& batch) {
         mp_group_routes_[old->second].erase(op.prefix);
       mp_routes_[op.prefix] = op.id;
       mp_group_routes_[op.id].insert(op.prefix);
-      batch.add(encode_route(op.prefix, op.id, true), op);
+      add_route(batch, op, op.prefix, op.id, true);
       break;
     }
     case Op::DeleteRoute:
@@ -332,7 +334,7 @@ void NetlinkKernel::apply_multipath(const Op& op, Batch& batch) {
         mp_group_routes_[old->second].erase(op.prefix);
         mp_routes_.erase(old);
       }
-      batch.add(encode_route(op.prefix, 0, false), op);
+      add_route(batch, op, op.prefix, 0, false);
       break;
   }
 }
@@ -349,9 +351,9 @@ size_t NetlinkKernel::send_now(const std::vector<Op>& ops) {
     if (mode_ == Mode::MultipathRoutes) {
       apply_multipath(op, batch);
     } else if (op.kind == Op::ReplaceRoute || op.kind == Op::DeleteRoute) {
-      batch.add(encode_route(op.prefix, op.id, op.kind == Op::ReplaceRoute), op);
+      add_route(batch, op, op.prefix, op.id, op.kind == Op::ReplaceRoute);
     } else {
-      batch.add(encode_nexthop(op), op);
+      add_nexthop(batch, op);
     }
   }
   batch.flush();
@@ -362,15 +364,15 @@ size_t NetlinkKernel::send_now(const std::vector<Op>& ops) {
 
 template <typename Each>
 int NetlinkKernel::dump_each(int type, int family, size_t header_size, Each&& each) {
-  nl_msg* msg = nlmsg_alloc_simple(type, NLM_F_REQUEST | NLM_F_DUMP);
-  std::vector<uint8_t> header(header_size, 0);
-  header[0] = static_cast<uint8_t>(family);
-  nlmsg_append(msg, header.data(), static_cast<int>(header_size), NLMSG_ALIGNTO);
-  nlmsghdr* request = nlmsg_hdr(msg);
-  const uint32_t seq = request->nlmsg_seq = seq_++;
-  const ssize_t sent = send(nl_socket_get_fd(sock_), request, request->nlmsg_len, 0);
-  nlmsg_free(msg);
-  if (sent < 0) return -errno;
+  std::vector<uint8_t> request;
+  const uint32_t seq = seq_++;
+  {
+    NetlinkMessage m(request, static_cast<uint16_t>(type), NLM_F_DUMP, seq);
+    std::vector<uint8_t> header(header_size, 0);  // the family header: its first byte is the family
+    header[0] = static_cast<uint8_t>(family);
+    m.fixed(header.data(), header.size());
+  }
+  if (send(nl_socket_get_fd(sock_), request.data(), request.size(), 0) < 0) return -errno;
   std::vector<uint8_t> buf(1 << 20);
   for (;;) {
     const ssize_t n = recv(nl_socket_get_fd(sock_), buf.data(), buf.size(), 0);

@@ -20,7 +20,6 @@
 #include "fib/kernel.h"
 
 struct nl_sock;
-struct nl_msg;
 struct nlmsghdr;
 
 namespace ridgeline::fib {
@@ -49,8 +48,10 @@ class NetlinkKernel : public Kernel {
   size_t send_now(const std::vector<Op>& ops);
   void wait_idle(std::unique_lock<std::mutex>& lock);
   void sender_loop();
-  nl_msg* encode_nexthop(const Op& op) const;
-  nl_msg* encode_route(const Prefix& prefix, NexthopId id, bool add) const;
+  void add_nexthop(Batch& batch, const Op& op) const;
+  // `cause`: the op whose failure a kernel error counts as (in RTA_MULTIPATH mode one op may
+  // rewrite many routes).
+  void add_route(Batch& batch, const Op& cause, const Prefix& prefix, NexthopId id, bool add) const;
   // Sends one dump request and calls each() for every answer; returns 0 or the kernel's -errno.
   template <typename Each>
   int dump_each(int type, int family, size_t header_size, Each&& each);
