@@ -9,7 +9,7 @@
 namespace ridgeline::fib {
 namespace {
 
-constexpr size_t kChunk = 8192;  // ops handed to the kernel at a time
+constexpr size_t kChunk = 2048;  // ops handed to the kernel at a time (80 B each: ~1 MB in flight)
 // Above this many changed routes, routes are written in bit-reversed address order: the kernel's
 // LC-trie then grows evenly instead of inflating the same node again and again, which makes
 // large installs about 1.4 times faster (bench/fib_install.sh). Below it, sorting is not worth it.
