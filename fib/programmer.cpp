@@ -14,6 +14,9 @@ constexpr size_t kChunk = 2048;  // ops handed to the kernel at a time (80 B eac
 // LC-trie then grows evenly instead of inflating the same node again and again, which makes
 // large installs about 1.4 times faster (bench/fib_install.sh). Below it, sorting is not worth it.
 constexpr size_t kSpreadOrderMin = 4096;
+// Dirty routes are found by scanning the table instead of listing them once this share of the
+// table (1 / kScanShare) is dirty.
+constexpr size_t kScanShare = 16;
 // A group's routes moving to one new set wait for the rest of the move (see flush) when at least
 // this many move, for at most this many flushes while their number grows.
 constexpr size_t kHoldMin = 512;
@@ -131,7 +134,20 @@ void Programmer::mark_dirty(Routes::Index i) {
   Route& route = routes_[i];
   if (route.dirty) return;
   route.dirty = true;
+  ++dirty_count_;
+  if (dirty_scan_) return;
   dirty_.push_back(i);
+  // A large share of the table changed (a bulk load, a peer withdrawing everything): scans of
+  // the table find the dirty routes by their flag, for less memory than a list of them (4 bytes
+  // a route, 4 MB for a million at the peak of a bulk load).
+  if (dirty_.size() >= kSpreadOrderMin && dirty_.size() * kScanShare >= routes_.size()) {
+    dirty_scan_ = true;
+    dirty_ = {};
+  }
+}
+
+unsigned Programmer::scan_part(const PrefixKey& key) {
+  return key.v6 ? kScanParts : spread_key_v4(key) >> (32 - std::countr_zero(kScanParts));
 }
 
 void Programmer::mark_all_dirty() {
@@ -456,16 +472,16 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
     SetOf set_of{group_sets_};
     NexthopId last = 0;
     Move* m = nullptr;
-    for (Routes::Index r : dirty_) {
+    for_each_dirty([&](Routes::Index r) {
       Route& e = routes_[r];
-      if (!e.installed) continue;
+      if (!e.installed) return;
       const Set& target = target_of(e);
-      if (set_of(e.installed) == target) continue;
+      if (set_of(e.installed) == target) return;
       if (e.installed != last || !m) m = &moving[last = e.installed];
       if (m->routes == 0) m->target = &target;
       if (*m->target != target) m->mixed = true;
       ++m->routes;
-    }
+    });
   }
   std::unordered_set<NexthopId> replaced;
   std::unordered_set<NexthopId> held;
@@ -492,32 +508,21 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
   }
   holding_ = std::move(holding);  // a move that stopped growing (or finished) is written now
 
-  // The held routes stay dirty for the next flush; those whose group was just replaced are done
-  // (no need to order them for the kernel); the others are written now.
-  std::vector<Routes::Index> waiting;
-  if (!held.empty() || !replaced.empty()) {
-    std::vector<Routes::Index> now;
-    SetOf set_of{group_sets_};
-    for (Routes::Index r : dirty_) {
-      Route& e = routes_[r];
-      if (e.installed && replaced.count(e.installed) && set_of(e.installed) == target_of(e)) {
-        e.dirty = false;
-      } else if (e.installed && held.count(e.installed) && set_of(e.installed) != target_of(e)) {
-        waiting.push_back(r);
-      } else {
-        now.push_back(r);
-      }
-    }
-    dirty_.swap(now);
-  }
-  std::optional<SpreadOrder<Routes::Index, Routes>> order;
-  if (dirty_.size() >= kSpreadOrderMin) order.emplace(dirty_, routes_);
+  // Each dirty route is done (its group was just replaced with its target), waits (its group's
+  // move is held: it stays dirty for the next flush), or is written now.
+  enum class Fate { Done, Wait, Now };
+  const bool sorting = !held.empty() || !replaced.empty();
+  SetOf fate_set_of{group_sets_};
+  auto fate = [&](Route& e) {
+    if (!sorting || !e.installed) return Fate::Now;
+    if (replaced.count(e.installed) && fate_set_of(e.installed) == target_of(e)) return Fate::Done;
+    if (held.count(e.installed) && fate_set_of(e.installed) != target_of(e)) return Fate::Wait;
+    return Fate::Now;
+  };
   // Each changed prefix to its set's group (made when new), or out of the kernel.
   std::map<NexthopId, Group*> group_of_id;
   SetOf set_of{group_sets_};
-  for (size_t n = 0; n < dirty_.size(); ++n) {
-    if (order) order->ready(n);
-    const Routes::Index r = dirty_[n];
+  auto write = [&](Routes::Index r) {
     Route& e = routes_[r];
     const Set& target = target_of(e);
     e.dirty = false;
@@ -543,9 +548,58 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
       }
     }
     if (!e.desired && !e.installed && !e.adopted) unused_.push_back(routes_.prefix_of(e));
+  };
+  // Writes `items`, in the kernel's best order when asked (see spread_key).
+  auto write_all = [&](std::vector<Routes::Index>& items, bool spread) {
+    std::optional<SpreadOrder<Routes::Index, Routes>> order;
+    if (spread) order.emplace(items, routes_);
+    for (size_t n = 0; n < items.size(); ++n) {
+      if (order) order->ready(n);
+      write(items[n]);
+    }
+  };
+  size_t waiting = 0;
+  if (!dirty_scan_) {
+    std::vector<Routes::Index> later;
+    std::erase_if(dirty_, [&](Routes::Index r) {  // keeps the order of the others
+      Route& e = routes_[r];
+      switch (fate(e)) {
+        case Fate::Done: e.dirty = false; return true;
+        case Fate::Wait: later.push_back(r); return true;
+        case Fate::Now: return false;
+      }
+      return false;
+    });
+    write_all(dirty_, dirty_.size() >= kSpreadOrderMin);
+    dirty_ = std::move(later);
+    waiting = dirty_.size();
+  } else {
+    // No list (see mark_dirty): the routes of each part of the spread order are found by a scan
+    // of the table and ordered when their turn comes. When none is to be written now (a held
+    // move), one scan settles the done ones.
+    size_t settled = 0;
+    for (NexthopId g : held) settled += moving[g].routes;
+    for (NexthopId g : replaced) settled += moving[g].routes;
+    const bool none_now = settled == dirty_count_;
+    std::vector<Routes::Index> part;
+    for (unsigned p = 0; p <= kScanParts; ++p) {
+      part.clear();
+      for (Routes::Index r = 0; r < routes_.size(); ++r) {
+        Route& e = routes_[r];
+        if (!e.dirty || (!none_now && scan_part(e.key) != p)) continue;
+        switch (fate(e)) {
+          case Fate::Done: e.dirty = false; break;
+          case Fate::Wait: ++waiting; break;
+          case Fate::Now: part.push_back(r); break;
+        }
+      }
+      write_all(part, true);
+      if (none_now) break;
+    }
+    dirty_scan_ = waiting > 0;
   }
-  dirty_ = std::move(waiting);
-  // Erasing moves a node (the last takes the hole): only while no held route points at one.
+  dirty_count_ = waiting;
+  // Erasing moves a node (the last takes the hole): only while no route is listed by number.
   if (dirty_.empty()) {
     for (const Prefix& p : std::exchange(unused_, {})) {
       auto i = routes_.index_of(p);

@@ -190,6 +190,20 @@ class Programmer {
   void release_nexthop(const NexthopKey& key);
   void mark_all_dirty();
   void mark_dirty(Routes::Index route);
+  template <typename F>  // F(Routes::Index) for every dirty route
+  void for_each_dirty(F&& each) {
+    if (!dirty_scan_) {
+      for (Routes::Index r : dirty_) each(r);
+      return;
+    }
+    for (Routes::Index r = 0; r < routes_.size(); ++r) {
+      if (routes_[r].dirty) each(r);
+    }
+  }
+  // Scans write IPv4 routes in kScanParts parts, by the first bits of their spread key, then
+  // IPv6 (part kScanParts).
+  static constexpr unsigned kScanParts = 16;
+  static unsigned scan_part(const PrefixKey& key);
   void set_desired(Route& e, HopLists::value_type* hops);
   HopLists::value_type* hops_of(const Route& e) const { return e.desired ? hop_list_numbers_[e.desired] : nullptr; }
   void set_installed(Route& e, NexthopId group);
@@ -210,7 +224,10 @@ class Programmer {
   Numbering<HopLists::value_type*> hop_list_numbers_;
   HopLists::value_type* last_hops_ = nullptr;  // consecutive updates usually share a list
   Routes routes_;
-  std::vector<Routes::Index> dirty_;             // route numbers stay while routes are only added
+  std::vector<Routes::Index> dirty_;  // route numbers stay while routes are only added
+  // Dirty routes: how many; with dirty_scan_, dirty_ is not kept and a scan finds them.
+  size_t dirty_count_ = 0;
+  bool dirty_scan_ = false;
   std::vector<Prefix> unused_;                   // neither wanted nor installed: erased once no route is held
   std::unordered_map<NexthopId, Hold> holding_;  // groups whose moving routes wait
   std::map<NexthopKey, Nexthop> nexthops_;
