@@ -310,11 +310,9 @@ void Programmer::update(const Prefix& prefix, const std::vector<IpAddress>& next
       last_hops_ = hops;
     }
   }
-  std::optional<Routes::Index> i = routes_.index_of(prefix);
-  if (!i) {
-    if (!hops) return;
-    i = routes_.try_emplace(prefix).first;
-  }
+  // One probe of the index: a route is added only when wanted.
+  const std::optional<Routes::Index> i = hops ? routes_.try_emplace(prefix).first : routes_.index_of(prefix);
+  if (!i) return;
   Route& e = routes_[*i];
   if (take_adopted(e)) --adopted_count_;
   set_desired(e, hops);

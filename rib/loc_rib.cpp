@@ -93,7 +93,13 @@ void LocRib::mark_dirty(Table::Index i) {
 }
 
 void LocRib::count(PeerId peer, Family family, int delta) {
-  peer_paths_[peer][index(family)] += delta;
+  // A run of paths mostly comes from one peer: its counters are looked up once per run (the
+  // map's values stay put; none is erased).
+  if (!counted_ || counted_peer_ != peer) {
+    counted_ = &peer_paths_[peer];
+    counted_peer_ = peer;
+  }
+  (*counted_)[index(family)] += delta;
 }
 
 size_t LocRib::path_count(PeerId peer, Family family) const {

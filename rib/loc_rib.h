@@ -144,6 +144,8 @@ class LocRib {
   DecisionOptions options_[2];  // IPv4, IPv6 (maximum-paths is per address family)
   std::unordered_map<PeerId, PeerInfo> peers_;
   std::unordered_map<PeerId, std::array<size_t, 2>> peer_paths_;
+  std::array<size_t, 2>* counted_ = nullptr;  // count()'s last peer's counters
+  PeerId counted_peer_ = 0;
   PathPool path_pool_;  // before entries_: their paths go first
   Table entries_;
   HopSets hop_sets_;
