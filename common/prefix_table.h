@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/chunked_store.h"
+#include "common/mapped_array.h"
 #include "common/net.h"
 #include "common/numbering.h"
 
@@ -166,12 +167,12 @@ class PrefixTable {
   }
   void clear() {
     nodes_.clear();
-    slots_.clear();
+    slots_ = {};
     v6_addresses_.clear();
   }
 
  private:
-  static constexpr uint32_t kEmpty = 0;  // a used slot's tag has its top bit set
+  static constexpr uint32_t kEmpty = 0;  // a used slot's tag has its top bit set; a fresh index is all kEmpty
   static constexpr uint32_t kNodeMask = (1u << 24) - 1;
   static constexpr uint32_t kTagMask = ~kNodeMask;
 
@@ -225,7 +226,7 @@ class PrefixTable {
   void grow() { rehash(slots_.empty() ? 16 : slots_.size() * 2); }
   void rehash(size_t capacity) {
     capacity = std::max<size_t>(capacity, 16);
-    slots_.assign(capacity, kEmpty);
+    slots_ = MappedArray<uint32_t>(capacity);  // zeros: kEmpty; the old index is unmapped at once
     shift_ = 64 - std::countr_zero(capacity);
     for (Index i = 0; i < nodes_.size(); ++i) {
       const PrefixHash h = hash_of(nodes_[i]);
@@ -236,7 +237,7 @@ class PrefixTable {
   }
 
   ChunkedStore<Node> nodes_;
-  std::vector<uint32_t> slots_;                      // kEmpty, or a tag of the hash | a node number
+  MappedArray<uint32_t> slots_;                      // kEmpty, or a tag of the hash | a node number
   Numbering<std::array<uint8_t, 16>> v6_addresses_;  // by store number
   int shift_ = 64;
 };
