@@ -1,8 +1,10 @@
 #pragma once
-// A zero-filled array of trivially copyable values in an anonymous mapping of its own: its pages
-// cost nothing until touched, and freeing it hands them back to the system at once. A growing
-// table index allocated through malloc instead can land below malloc's mmap threshold (raised by
-// the free of another large block) and, once freed, stay resident as free heap.
+// A zero-filled array of trivially copyable values in an anonymous mapping of its own, populated
+// at once (MAP_POPULATE: one batch of page faults, and no shared zero page mapped by a first read
+// that the first write must then replace, with a TLB shootdown across the other CPUs); freeing it
+// hands the pages back to the system at once. A growing table index allocated through malloc
+// instead can land below malloc's mmap threshold (raised by the free of another large block) and,
+// once freed, stay resident as free heap.
 #include <sys/mman.h>
 
 #include <cstddef>
@@ -20,7 +22,7 @@ class MappedArray {
   MappedArray() = default;
   explicit MappedArray(size_t n) : size_(n) {
     if (n == 0) return;
-    void* p = mmap(nullptr, bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* p = mmap(nullptr, bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     data_ = static_cast<T*>(p);
   }
