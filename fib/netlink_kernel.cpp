@@ -6,6 +6,7 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -130,7 +131,11 @@ NetlinkKernel::~NetlinkKernel() {
 void NetlinkKernel::submit(std::vector<Op> ops) {
   {
     std::unique_lock lock(send_mutex_);
-    if (!sender_.joinable()) sender_ = std::thread([this] { sender_loop(); });
+    if (!sender_.joinable())
+      sender_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "fib-netlink");  // for top -H and perf
+        sender_loop();
+      });
     // A few chunks ahead of the kernel keep it busy; more would only hold memory.
     room_cv_.wait(lock, [&] { return send_queue_.size() < kMaxQueuedChunks; });
     send_queue_.push_back(std::move(ops));

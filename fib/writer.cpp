@@ -1,6 +1,7 @@
 #include "fib/writer.h"
 
 #include <poll.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -49,7 +50,10 @@ std::set<IpAddress> FibWriter::begin(Clock::time_point now) {
 
 void FibWriter::start() {
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "fib-writer");  // for top -H and perf
+    run();
+  });
 }
 
 void FibWriter::wake() {

@@ -1,6 +1,7 @@
 #include "bgpd/server/bfd_client.h"
 
 #include <grpcpp/grpcpp.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <set>
@@ -166,8 +167,14 @@ BfdClient::~BfdClient() {
 }
 
 void BfdClient::start() {
-  impl_->requests = std::thread([this] { impl_->run_requests(); });
-  impl_->watcher = std::thread([this] { impl_->run_watcher(); });
+  impl_->requests = std::thread([this] {
+    pthread_setname_np(pthread_self(), "bfd-requests");
+    impl_->run_requests();
+  });
+  impl_->watcher = std::thread([this] {
+    pthread_setname_np(pthread_self(), "bfd-watcher");
+    impl_->run_watcher();
+  });
 }
 
 void BfdClient::stop() {
