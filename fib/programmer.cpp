@@ -582,15 +582,15 @@ size_t Programmer::flush(std::vector<Op>* record, bool wait, bool hold) {
     std::vector<Routes::Index> part;
     for (unsigned p = 0; p <= kScanParts; ++p) {
       part.clear();
-      for (Routes::Index r = 0; r < routes_.size(); ++r) {
+      for_each_dirty([&](Routes::Index r) {
         Route& e = routes_[r];
-        if (!e.dirty || (!none_now && scan_part(e.key) != p)) continue;
+        if (!none_now && scan_part(e.key) != p) return;
         switch (fate(e)) {
           case Fate::Done: e.dirty = false; break;
           case Fate::Wait: ++waiting; break;
           case Fate::Now: part.push_back(r); break;
         }
-      }
+      });
       write_all(part, true);
       if (none_now) break;
     }
